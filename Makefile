@@ -1,0 +1,103 @@
+# aioctl — see README.md.  Everything is built below build/.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+VERSION  := 0.1.0
+
+CC       ?= cc
+PKGS     := libproc2 jansson
+BUILD    ?= build
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DAIOCTL_VERSION='"$(VERSION)"' \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# make check SANITIZE=1: AddressSanitizer + UBSan for aioctl and the unit tests.
+ifeq ($(SANITIZE),1)
+BUILD    := build/sanitize
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# Test-only fault hooks (tests/integration/faults.bats) are compiled into a separate binary.
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/main.o
+HDRS      := $(wildcard src/*.h src/arch/*.h)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TGT_SRCS  := $(wildcard tests/targets/*.c)
+TGT_BINS  := $(TGT_SRCS:tests/targets/%.c=$(BUILD)/targets/%)
+
+DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
+             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion
+
+.PHONY: all deps check unit integration demo install uninstall clean tests-build
+
+all: $(BUILD)/aioctl
+
+$(BUILD)/aioctl: $(MAIN_OBJ) $(BUILD)/libaioctl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libaioctl.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libaioctl.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka 2>/dev/null) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libaioctl.a $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Test targets are plain programs: no sanitizer, so they behave like real applications.
+$(BUILD)/targets/%: tests/targets/%.c tests/targets/target.h
+	@mkdir -p $(dir $@)
+	cc -O1 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o $@ $< -laio -lpthread
+
+tests-build: all $(UNIT_BINS) $(TGT_BINS)
+
+# Installs the Debian packages that are missing (needs root; a no-op when all are present).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+check: deps
+	$(MAKE) tests-build
+	BUILD=$(BUILD) tests/run
+
+unit: tests-build
+	BUILD=$(BUILD) tests/run unit
+
+integration: tests-build
+	BUILD=$(BUILD) tests/run integration
+
+demo: deps
+	$(MAKE) all $(BUILD)/targets/ringholder
+	BUILD=$(BUILD) tests/demo.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/aioctl $(DESTDIR)$(SBINDIR)/aioctl
+	install -D -m 0644 man/aioctl.8 $(DESTDIR)$(MANDIR)/man8/aioctl.8
+	install -D -m 0644 completions/aioctl.bash \
+	    $(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo $(PREFIX)/share/bash-completion/completions)/aioctl
+	install -D -m 0644 completions/_aioctl $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aioctl
+	install -D -m 0644 completions/aioctl.fish \
+	    $(DESTDIR)$$(pkg-config --variable=completionsdir fish 2>/dev/null || echo $(PREFIX)/share/fish/vendor_completions.d)/aioctl.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/aioctl $(DESTDIR)$(MANDIR)/man8/aioctl.8 \
+	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aioctl
+	rm -f $(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo $(PREFIX)/share/bash-completion/completions)/aioctl
+	rm -f $(DESTDIR)$$(pkg-config --variable=completionsdir fish 2>/dev/null || echo $(PREFIX)/share/fish/vendor_completions.d)/aioctl.fish
+
+clean:
+	rm -rf build
