@@ -31,11 +31,15 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TGT_SRCS  := $(wildcard tests/targets/*.c)
 TGT_BINS  := $(TGT_SRCS:tests/targets/%.c=$(BUILD)/targets/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
              libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion
 
-.PHONY: all deps check unit integration demo install uninstall clean tests-build
+BENCH_PKGS := hyperfine gdb time jq
+
+.PHONY: all deps check unit integration demo bench install uninstall clean tests-build
 
 all: $(BUILD)/aioctl
 
@@ -62,6 +66,10 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/target.h
 
 tests-build: all $(UNIT_BINS) $(TGT_BINS)
 
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	cc -O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o $@ $< -lpthread
+
 # Installs the Debian packages that are missing (needs root; a no-op when all are present).
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -83,6 +91,13 @@ integration: tests-build
 demo: deps
 	$(MAKE) all $(BUILD)/targets/ringholder
 	BUILD=$(BUILD) tests/demo.sh
+
+# Benchmarks are not tests: `make check` never depends on them.
+bench: deps
+	@missing=""; for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	$(MAKE) all $(BENCH_BINS) $(BUILD)/targets/ringholder
+	BUILD=$(BUILD) bench/run $(BENCH_ARGS)
 
 install: all
 	install -D -m 0755 $(BUILD)/aioctl $(DESTDIR)$(SBINDIR)/aioctl
