@@ -39,7 +39,7 @@ DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
 
 BENCH_PKGS := hyperfine gdb time jq
 
-.PHONY: all deps check unit integration demo bench install uninstall clean tests-build
+.PHONY: all deps check unit integration demo bench fuzz install uninstall clean tests-build
 
 all: $(BUILD)/aioctl
 
@@ -91,6 +91,13 @@ integration: tests-build
 demo: deps
 	$(MAKE) all $(BUILD)/targets/ringholder
 	BUILD=$(BUILD) tests/demo.sh
+
+# libFuzzer harnesses (tests/fuzz): FUZZ_SECONDS per harness.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@dpkg -s clang libclang-rt-14-dev >/dev/null 2>&1 || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
+	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
 
 # Benchmarks are not tests: `make check` never depends on them.
 bench: deps

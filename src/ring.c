@@ -125,7 +125,8 @@ uint64_t ring_size_for_request(uint32_t nr_events, unsigned ncpus, uint32_t *nr)
 	uint64_t bytes, pages;
 
 	/* io_setup: EINVAL for 0 and for requests whose ring would overflow. */
-	if (nr_events == 0 || kernel_slots(nr_events, ncpus) - 2 > 0x10000000u / AIO_EVENT_SIZE) {
+	if (nr_events == 0 || nr_events > RING_MAX_REQUEST ||
+	    kernel_slots(nr_events, ncpus) - 2 > 0x10000000u / AIO_EVENT_SIZE) {
 		if (nr)
 			*nr = 0;
 		return 0;
@@ -162,9 +163,11 @@ bool ring_request_range(uint64_t vma_len, unsigned ncpus, uint32_t *lo, uint32_t
 		return false;              /* even the smallest request gives a bigger ring */
 	req_hi = slots_hi;
 	req_lo = slots_lo <= floor ? 1 : slots_lo;
-	if (req_hi > 0x10000000u / AIO_EVENT_SIZE)
-		req_hi = 0x10000000u / AIO_EVENT_SIZE;
-	if (req_lo > req_hi)
+	/* io_setup refuses requests whose doubled size overflows its limit. */
+	if (req_hi > RING_MAX_REQUEST)
+		req_hi = RING_MAX_REQUEST;
+	if (req_lo > req_hi || ring_size_for_request((uint32_t)req_lo, ncpus, NULL) != vma_len ||
+	    ring_size_for_request((uint32_t)req_hi, ncpus, NULL) != vma_len)
 		return false;
 	*lo = (uint32_t)req_lo;
 	*hi = (uint32_t)req_hi;

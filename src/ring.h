@@ -13,6 +13,8 @@
 #define AIO_RING_HEADER_SIZE  32u
 #define AIO_EVENT_SIZE        32u
 #define AIO_PAGE_SIZE         4096u
+/* fs/aio.c refuses a request whose doubled slot count exceeds 0x10000000 / 32. */
+#define RING_MAX_REQUEST      (0x10000000u / AIO_EVENT_SIZE / 2)
 
 struct ring_header {
 	uint32_t id, nr, head, tail;
