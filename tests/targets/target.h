@@ -14,6 +14,8 @@ struct aio_ring_view {
 	unsigned id, nr, head, tail, magic, compat, incompat, header_length;
 };
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static inline struct aio_ring_view *ring_of(io_context_t ctx)
 {
 	return (struct aio_ring_view *)(void *)ctx;
