@@ -205,6 +205,14 @@ static int scan_pid(struct scan *s, pid_t pid)
 			return -ENOMEM;
 		}
 		ring_snapshot_read(pid, &maps[i], true, &snap);
+		if (snap.err == EFAULT || snap.err == ESRCH) {
+			/* Ring pages are never swapped out, so a fault means the ring (or the
+			 * process) went away between reading maps and reading memory: it is
+			 * no longer there to list. */
+			ring_snapshot_free(&snap);
+			s->n--;
+			continue;
+		}
 		lr->pid = pid;
 		lr->map = maps[i];
 		lr->hdr = snap.hdr;

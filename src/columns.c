@@ -10,8 +10,12 @@
 
 int columns_find(const struct column_desc *descs, size_t ndescs, const char *name, size_t len)
 {
+	/* The JSON key works too ("comm" for COMMAND), so what a script reads it can ask for. */
 	for (size_t i = 0; i < ndescs; i++)
 		if (strlen(descs[i].name) == len && strncasecmp(descs[i].name, name, len) == 0)
+			return (int)i;
+	for (size_t i = 0; i < ndescs; i++)
+		if (strlen(descs[i].json_key) == len && strncasecmp(descs[i].json_key, name, len) == 0)
 			return (int)i;
 	return -1;
 }

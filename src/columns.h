@@ -32,14 +32,14 @@ struct column_desc {
 };
 
 /* Parses a comma-separated list of column names (case-insensitive) into descriptor
- * indexes.  A list starting with '+' appends to the ids already in out[0..*n) (the
+ * indexes (names or JSON keys).  A list starting with '+' appends to the ids already in out[0..*n) (the
  * defaults, by convention); otherwise it replaces them.  Returns 0, or -1 with *bad
  * pointing at the offending name in list (its length in *bad_len) when a name is
  * unknown or empty, or -2 when more than max columns result. */
 int columns_parse_list(const struct column_desc *descs, size_t ndescs, const char *list,
 		       int *out, size_t *n, size_t max, const char **bad, size_t *bad_len);
 
-/* The index of the column called name (case-insensitive), or -1. */
+/* The index of the column called name or with that JSON key (case-insensitive), or -1. */
 int columns_find(const struct column_desc *descs, size_t ndescs, const char *name, size_t len);
 
 /* Fills out with the default columns' indexes; returns how many. */

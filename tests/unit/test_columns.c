@@ -11,7 +11,7 @@ static const struct column_desc cols[] = {
 	[C_NAME] = { "NAME", "name", COL_STRING, COL_LEFT, true, "a name" },
 	[C_ADDR] = { "ADDR", "addr", COL_HEX, COL_RIGHT, false, "an address" },
 	[C_SIZE] = { "SIZE", "size", COL_SIZE, COL_RIGHT, true, "a size" },
-	[C_PCT]  = { "SHARE", "share", COL_PERCENT, COL_RIGHT, false, "a share" },
+	[C_PCT]  = { "SHARE", "pct", COL_PERCENT, COL_RIGHT, false, "a share" },
 	[C_LIST] = { "OTHERS", "others", COL_ARRAY, COL_LEFT, false, "some numbers" },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -55,6 +55,8 @@ static void parses_lists(void **state)
 	assert_int_equal(columns_parse_list(cols, NCOLS, "PID,PID,PID", ids, &n, 2, &bad, &bad_len), -2);
 	assert_int_equal(columns_find(cols, NCOLS, "share", 5), C_PCT);
 	assert_int_equal(columns_find(cols, NCOLS, "sharex", 6), -1);
+	/* JSON keys name columns too */
+	assert_int_equal(columns_find(cols, NCOLS, "PCT", 3), C_PCT);
 }
 
 static void human_sizes(void **state)
@@ -214,12 +216,12 @@ static void json_rows(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "name")), "b\x01x");
 	assert_string_equal(json_string_value(json_object_get(o, "addr")), "0x7f00");
 	assert_int_equal(json_integer_value(json_object_get(o, "size")), 69632);
-	assert_true(json_real_value(json_object_get(o, "share")) == 12.5);
+	assert_true(json_real_value(json_object_get(o, "pct")) == 12.5);
 	assert_int_equal(json_array_size(json_object_get(o, "others")), 2);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(o, "others"), 1)), 12);
 	o = json_array_get(a, 1);
 	assert_true(json_is_null(json_object_get(o, "addr")));
-	assert_true(json_is_null(json_object_get(o, "share")));
+	assert_true(json_is_null(json_object_get(o, "pct")));
 	assert_int_equal(json_array_size(json_object_get(o, "others")), 0);
 	assert_true(json_is_null(json_object_get(json_array_get(a, 2), "others")));
 	s = json_dumps(a, JSON_COMPACT);
