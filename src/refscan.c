@@ -508,7 +508,8 @@ static int write_word(pid_t pid, uint64_t addr, uint64_t v)
 }
 
 /* Replaces `from` by `to` in one reference, only if it still holds `from`.  1 done,
- * 0 it held something else (left alone), -errno failed. */
+ * 2 it holds `to` already (another step retargeted it), 0 it held something else (left
+ * alone), -errno failed. */
 static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t from, uint64_t to)
 {
 	uint64_t cur;
@@ -518,6 +519,8 @@ static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t f
 		struct frozen_thread *th = thread_of(f, r->tid);
 		if (!th)
 			return -ESRCH;
+		if (refs_reg_get(&th->resume, r->reg) == to)
+			return 2;
 		if (refs_reg_get(&th->resume, r->reg) != from)
 			return 0;
 		refs_reg_set(&th->resume, r->reg, to);
@@ -529,6 +532,8 @@ static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t f
 	err = read_word(pid, r->addr, &cur);
 	if (err)
 		return err;
+	if (cur == to)
+		return 2;
 	if (cur != from)
 		return 0;
 	err = write_word(pid, r->addr, to);
