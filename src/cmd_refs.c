@@ -70,30 +70,19 @@ static const char doc[] =
 	"stopped for the scan (a fraction of a second for a large heap; a thread blocked in "
 	"io_getevents is resumed into the same call).  --no-freeze reads memory only.";
 
-/* Until the injection engine is linked in, refs works with --no-freeze only. */
-#pragma weak freeze_process
-#pragma weak thaw_process
-#pragma weak inject_pending_signal
-
 /* Stops the process for the scan; EXIT_OK or the status freeze_process reported. */
 static int freeze(pid_t pid, struct frozen *f)
 {
-	if (!freeze_process) {
-		errmsg("pid %d: this aioctl cannot stop a process: use --no-freeze", (int)pid);
-		return EXIT_REFUSED;
-	}
 	return freeze_process(pid, FREEZE_DEFAULT, f);
 }
 
 /* Resumes it; a signal that asked aioctl to stop meanwhile is honoured now. */
 static int thaw(struct frozen *f)
 {
-	int err = thaw_process(f), sig = inject_pending_signal();
+	int err = thaw_process(f), sig = inject_release_signals(f);
 
-	if (sig) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
+	if (sig)
+		inject_honour_signal(sig);
 	return err;
 }
 
