@@ -120,7 +120,7 @@ _aioctl()
             case $prev in
                 -r | --ring) _aioctl_rings; return ;;
             esac
-            opts='-r --ring -n --dry-run -J --json --no-fix-refs --tombstone --force'
+            opts='-r --ring -n --dry-run -J --json --no-fix-refs --tombstone'
             ;;
         check)
             opts='-J --json'

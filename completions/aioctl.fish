@@ -134,7 +134,6 @@ complete -c aioctl -n $c -s n -l dry-run -d 'check and rehearse, move nothing'
 complete -c aioctl -n $c -s J -l json -d 'report as JSON'
 complete -c aioctl -n $c -l no-fix-refs -d 'do not rewrite references to the ring'
 complete -c aioctl -n $c -l tombstone -d 'map a read-only zero page at the old address'
-complete -c aioctl -n $c -l force -d 'move even when references cannot be rewritten'
 
 # check
 set -l c '__fish_seen_subcommand_from check'

@@ -81,13 +81,16 @@ teardown() {
 
 @test "move: pending completions are reaped intact at the new address" {
 	start_mt t -p 5
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"moved ring $RING -> $DEST"* ]]
 	grep -q "^500000000000-500000001000 rw-s .*/\[aio\] (deleted)" /proc/$TARGET_PID/maps
 	! grep -q "^${RING#0x}-" /proc/$TARGET_PID/maps
 	untouched "$TARGET_PID"
-	# The old id is dead in the target, the new one live.
+	# The target's own copy of the id followed the ring (aioctl refs); the old id is dead.
+	run ask t probe probe
+	[ "$output" = "probe 0 ok" ]
+	ask t "ctx $RING" ok
 	run ask t probe probe
 	[[ "$output" == "probe -1 "* ]]
 	ask t "ctx $DEST" ok
@@ -104,9 +107,9 @@ teardown() {
 @test "move: the ring moves back to its first address" {
 	start_mt t -p 2 -n 63
 	local old=$RING
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move --force "$TARGET_PID" "$old"
+	run "$AIOCTL" move "$TARGET_PID" "$old"
 	[ "$status" -eq 0 ]
 	run ask t probe probe
 	[ "$output" = "probe 0 ok" ]
@@ -116,7 +119,7 @@ teardown() {
 
 @test "move: a thread blocked in io_getevents is woken at the new address, without EINTR" {
 	start_mt t -b
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	ask t "submit 1" submitted
@@ -133,9 +136,9 @@ teardown() {
 	local before
 	before=$(ask t status status)
 	[[ "$before" == *"regerr=0 "* ]]
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move --force "$TARGET_PID" "$RING"
+	run "$AIOCTL" move "$TARGET_PID" "$RING"
 	[ "$status" -eq 0 ]
 	ask t poke poked
 	# The spinners verify after each round: wait for rounds completed after the moves.
@@ -159,7 +162,7 @@ teardown() {
 	# The only thread is the injector: it leaves a syscall-exit stop, where aioctl applies
 	# the restart rule itself; a leaked -ERESTARTSYS would end the target's command loop.
 	start_mt t -p 1
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -169,7 +172,7 @@ teardown() {
 
 @test "move: 33 threads are all frozen and resumed (frozen_us reported)" {
 	start_mt t -t 32 -p 1
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 33 and .verified == true and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 33 threads: $(echo "$output" | jq .frozen_us)" >&3
@@ -182,7 +185,7 @@ teardown() {
 
 @test "move: frozen_us for one thread" {
 	start_mt t -p 1
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 1 and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 1 thread: $(echo "$output" | jq .frozen_us)" >&3
@@ -191,7 +194,7 @@ teardown() {
 @test "move: threads created during the freeze are frozen too" {
 	start_mt t -c -p 1
 	for d in 0x500000000000 0x500000100000 0x500000200000; do
-		run "$AIOCTL" move --force "$TARGET_PID" "$d"
+		run "$AIOCTL" move "$TARGET_PID" "$d"
 		[ "$status" -eq 0 ]
 	done
 	ask t "ctx 0x500000200000" ok
@@ -207,12 +210,12 @@ teardown() {
 
 @test "move -J: reports pid, from, to, size, verified and the steps" {
 	start_mt t
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg from "$RING" --argjson pid "$TARGET_PID" '
 		.pid == $pid and .from == $from and .to == "0x500000000000" and .size == 4096 and
 		.verified == true and .moved == true and
-		([.steps[].name] == ["revalidate","probe","reserve","mremap","retarget-threads","verify"]) and
+		([.steps[].name] == ["revalidate","probe","scan-refs","reserve","mremap","retarget-threads","verify","rewrite-refs","tombstone"]) and
 		all(.steps[]; .result == "done")' >/dev/null
 }
 
@@ -235,14 +238,16 @@ teardown() {
 	[ "$output" = "reaped 2 data=0x1000,0x1001 res=512,512" ]
 }
 
-@test "move without --force is refused while references are not rewritten" {
+@test "move has no --force: the application's references are rewritten by default" {
 	start_mt t
 	local before
 	before=$(maps_of "$TARGET_PID")
-	run "$AIOCTL" move "$TARGET_PID" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"--force"* ]]
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	[ "$status" -eq 2 ]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"moved ring $RING -> $DEST"*"rewritten"* ]]
 }
 
 # refused NAME CMD-ARGS...: runs aioctl move and checks exit 5, maps and behaviour unchanged.
@@ -258,14 +263,14 @@ refused() {
 
 @test "move refuses an unaligned, a non-canonical and an overlapping destination" {
 	start_mt t -n 63 -p 1
-	refused --force "$TARGET_PID" 0x500000000100
+	refused "$TARGET_PID" 0x500000000100
 	[[ "$output" == *"not page-aligned"* ]]
-	refused --force "$TARGET_PID" 0x800000000000
+	refused "$TARGET_PID" 0x800000000000
 	[[ "$output" == *"canonical"* ]]
-	refused --force "$TARGET_PID" 0x7ffffffff000
+	refused "$TARGET_PID" 0x7ffffffff000
 	[[ "$output" == *"canonical"* ]]
-	refused --force "$TARGET_PID" 0xffff800000000000
-	refused --force "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
+	refused "$TARGET_PID" 0xffff800000000000
+	refused "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
 	[[ "$output" == *"overlaps"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -275,7 +280,7 @@ refused() {
 	start_mt t -p 1
 	local heap
 	heap=0x$(awk '/\[stack\]/{split($1,a,"-"); print a[1]}' /proc/$TARGET_PID/maps)
-	refused --force "$TARGET_PID" "$heap"
+	refused "$TARGET_PID" "$heap"
 	[[ "$output" == *"occupied"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -284,7 +289,7 @@ refused() {
 @test "move refuses a traced target" {
 	start_mt t -P
 	wait_line t '^tracer '
-	refused --force "$TARGET_PID" "$DEST" || true
+	refused "$TARGET_PID" "$DEST" || true
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"already traced"* ]]
 }
@@ -297,7 +302,7 @@ refused() {
 		[ -s "$zfile" ] && grep -q '^State:.*Z' "/proc/$(cat "$zfile")/status" 2>/dev/null && break
 		sleep 0.01
 	done
-	run "$AIOCTL" move --force "$(cat "$zfile")" "$DEST"
+	run "$AIOCTL" move "$(cat "$zfile")" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"zombie"* ]]
 }
@@ -308,7 +313,7 @@ refused() {
 	fi
 	"$BATS_TEST_TMPDIR/t32" &
 	TARGET_PIDS+=("$!")
-	run "$AIOCTL" move --force "$!" "$DEST"
+	run "$AIOCTL" move "$!" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"32-bit"* ]]
 }
@@ -321,7 +326,7 @@ refused() {
 	grep -q "^${RING#0x}-.*/\[aio\]" /proc/$child/maps || skip "this kernel does not copy rings on fork"
 	local before
 	before=$(maps_of "$child")
-	run "$AIOCTL" move --force "$child" "$DEST"
+	run "$AIOCTL" move "$child" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"not live"* ]]
 	[ "$(maps_of "$child")" = "$before" ]
@@ -334,11 +339,11 @@ refused() {
 	start_mt t -r 2 -p 1
 	local other
 	other=$(awk '/^ring /{print $2; exit}' "$BATS_TEST_TMPDIR/t.out")
-	refused --force "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"--ring"* ]]
-	refused --force --ring 0x1000 "$TARGET_PID" "$DEST"
+	refused --ring 0x1000 "$TARGET_PID" "$DEST"
 	[[ "$output" == *"no ring starts at"* ]]
-	run "$AIOCTL" move --force --ring "$RING" "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --ring "$RING" "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	grep -q "^${other#0x}-" /proc/$TARGET_PID/maps
 	ask t "ctx $DEST" ok
@@ -348,7 +353,7 @@ refused() {
 
 @test "move refuses a ring whose header is not sane" {
 	start_mt t -B
-	refused --force "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"not whole and sane"* ]]
 }
 
@@ -358,7 +363,7 @@ refused() {
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAIL_STEP=verify run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAIL_STEP=verify run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -374,7 +379,7 @@ refused() {
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FROZEN_DELAY_MS=3000 timeout 30 "$AIOCTL" move --force "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FROZEN_DELAY_MS=3000 timeout 30 "$AIOCTL" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -394,7 +399,7 @@ refused() {
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FROZEN_DELAY_MS=2000 "$AIOCTL" move --force "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FROZEN_DELAY_MS=2000 "$AIOCTL" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -419,7 +424,7 @@ refused() {
 @test "move works on a target with a seccomp filter (suspended while frozen)" {
 	start_mt t -S -p 1
 	grep -q '^Seccomp:.*2' /proc/$TARGET_PID/status
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -431,6 +436,6 @@ refused() {
 	[ "$status" -eq 2 ]
 	run "$AIOCTL" move 1 zz
 	[ "$status" -eq 2 ]
-	run "$AIOCTL" move --force 4194303 "$DEST"
+	run "$AIOCTL" move 4194303 "$DEST"
 	[ "$status" -eq 4 ]
 }
