@@ -169,6 +169,7 @@ struct scan {
 	size_t n, cap;
 	size_t shown;                /* rings[0..shown) are listed; the rest only share them */
 	struct buf b;
+	size_t nprocs;               /* processes enumerated (0 for explicit PIDs) */
 	unsigned proc_denied, proc_failed, ring_denied;
 	int proc_failed_err;
 };
@@ -246,6 +247,7 @@ static int scan_machine(struct scan *s)
 	}
 	while ((pid = proc_iter_next(it)) > 0) {
 		int r;
+		s->nprocs++;
 		if (pid == self)
 			continue;
 		r = scan_pid(s, pid);
@@ -341,7 +343,7 @@ static int fetch_details(struct scan *s, unsigned want, struct procs *p)
 	p->info = calloc(k ? k : 1, sizeof(*p->info));
 	if (!p->info)
 		return -ENOMEM;
-	if (k && procinfo_fetch(p->pids, k, want, p->info) < 0)
+	if (k && procinfo_fetch(p->pids, k, s->nprocs, want, p->info) < 0)
 		errmsg("cannot read process details with libproc2");
 	for (size_t i = 0; i < s->n; i++) {
 		struct list_ring *r = &s->rings[i];
