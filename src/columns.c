@@ -566,7 +566,9 @@ int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 			if (s)
 				fputc(' ', out);
 			if (raw) {
-				fputs(v, out);
+				/* "-" keeps every field non-empty, so that scripts can split on
+				 * spaces and `read` counts fields right. */
+				fputs(*v ? v : "-", out);
 				continue;
 			}
 			if (t->descs[t->ids[s]].align == COL_RIGHT)
