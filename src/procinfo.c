@@ -120,10 +120,11 @@ int procinfo_fetch(const pid_t *pids, size_t n, size_t nprocs, unsigned want,
 	if (r < 0)
 		return r;
 	/* Which costs fewer /proc files?  Selecting PIDs makes libproc2 read status (for the
-	 * Tgid) besides stat for each one; reaping reads only the files the items need, but
-	 * for every process.  Files counted: stat, status when USER (or selecting), cgroup. */
-	files = 1 + ((want & PROCINFO_USER) ? 1 : 0) + ((want & PROCINFO_CGROUP) ? 1 : 0);
-	select_cost = n * (2 + ((want & PROCINFO_CGROUP) ? 1 : 0));
+	 * Tgid) besides stat for each one; reaping reads only stat (the user comes from the
+	 * owner of /proc/PID, which it stats anyway) but for every process.  Both read cgroup
+	 * when asked. */
+	files = 1 + ((want & PROCINFO_CGROUP) ? 1 : 0);
+	select_cost = n * (files + 1);
 	reap_cost = nprocs * files;
 	if (nprocs && reap_cost < select_cost) {
 		struct pids_fetch *all = procps_pids_reap(f.info, PIDS_FETCH_TASKS_ONLY);
