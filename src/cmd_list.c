@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 /* ---- the column tables ---- */
 
@@ -242,8 +244,9 @@ static int scan_machine(struct scan *s)
 	pid_t pid, self = getpid();
 
 	if (!it) {
-		errmsg_errno(errno, "cannot enumerate processes");
-		return -errno;
+		int e = errno;
+		errmsg_errno(e, "cannot enumerate processes");
+		return -e;
 	}
 	while ((pid = proc_iter_next(it)) > 0) {
 		int r;
@@ -263,13 +266,21 @@ static int scan_machine(struct scan *s)
 	return 0;
 }
 
-static bool is_listed_ring(const struct scan *s, const struct ring_map *m)
+/* The listed ring with the same identity as m, or NULL. */
+static const struct list_ring *listed_ring(const struct scan *s, const struct ring_map *m)
 {
 	for (size_t i = 0; i < s->shown; i++)
 		if (s->rings[i].map.inode == m->inode && s->rings[i].map.dev_major == m->dev_major &&
 		    s->rings[i].map.dev_minor == m->dev_minor)
-			return true;
-	return false;
+			return &s->rings[i];
+	return NULL;
+}
+
+/* Whether two PIDs share one address space: a thread ID given on the command line maps
+ * the same rings as its process without being another process. */
+static bool same_vm(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
 }
 
 /* For explicit PIDs: who else maps their rings (a fork copies the mapping)?  Only the
@@ -292,8 +303,10 @@ static int scan_sharers(struct scan *s, const struct list_opts *o)
 		if (asked || target_find_rings(pid, &s->b, &maps, &n) < 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
+			const struct list_ring *mine = listed_ring(s, &maps[i]);
 			struct list_ring *lr;
-			if (!is_listed_ring(s, &maps[i]))
+
+			if (!mine || same_vm(mine->pid, pid))
 				continue;
 			lr = new_ring(s);
 			if (!lr) {
