@@ -18,7 +18,11 @@ struct proc_iter *proc_iter_new(void)
 	 * (and a stat of each /proc/PID).  procps_pids_reap rather than procps_pids_get:
 	 * _get re-reads /proc/uptime for every process it returns, which made enumeration
 	 * alone take as long as grep's whole scan (28-44 ms against 6-14 ms for _reap with
-	 * 1100 processes); the reaped PIDs cost a few bytes each. */
+	 * 1100 processes); the reaped PIDs cost a few bytes each.
+	 * Measured against a bare readdir of /proc (3100 processes, loaded 2-CPU machine):
+	 * _reap 36-49 ms, readdir 8-13 ms, `grep -l '/\[aio\]' /proc/[0-9]*\/maps` 256 ms.
+	 * The stat per process costs about 15% of the baseline, not enough to leave
+	 * libproc2 for. */
 	enum pids_item items[] = { PIDS_ID_PID };
 	struct proc_iter *it = calloc(1, sizeof(*it));
 	int r;
