@@ -17,20 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 /* Events are decoded, their iocbs read and the output written in chunks, so that memory
  * stays bounded whatever nr a ring (or a forged header) claims. */
-#define CHUNK_EVENTS 4096
+#define CHUNK_EVENTS 1024
 /* Output is written once this much is buffered. */
-#define FLUSH_BYTES (1u << 20)
+#define FLUSH_BYTES (256u << 10)
 /* iocbs closer than this share one read: calloc'd iocbs lie 80 bytes apart. */
 #define SPAN_GAP 192
 #define SPAN_MAX (64u << 10)
 /* One process_vm_readv reads at most this many spans / bytes. */
 #define BATCH_IOV 1024
-#define BATCH_BYTES (256u << 10)
+#define BATCH_BYTES (128u << 10)
 
 struct dump_opts {
 	pid_t pid;
@@ -504,8 +505,8 @@ static enum ring_outcome dump_ring(const struct dump_opts *o, const struct ring_
 				else
 					dumpfmt_text_event(out, e, o->all);
 				first_ev = false;
+				out_flush(out, false);
 			}
-			out_flush(out, false);
 		}
 	}
 	if (o->json)
@@ -612,13 +613,20 @@ int cmd_dump(int argc, char **argv)
 		status = EXIT_NOTHING;
 		goto done;
 	}
-	c = malloc(sizeof(*c));
-	if (!c) {
+	/* Populated in one call: faulting it in page by page costs more than its use. */
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
+	if (c == MAP_FAILED) {
+		c = NULL;
 		errmsg_errno(ENOMEM, "pid %d", (int)o.pid);
 		status = EXIT_REFUSED;
 		goto done;
 	}
 	fds.pid = o.pid;
+	sb_reserve(&out, FLUSH_BYTES + (64u << 10));
+	if (out.p)
+		madvise((void *)(((uintptr_t)out.p + 4095) & ~(uintptr_t)4095), FLUSH_BYTES,
+			MADV_POPULATE_WRITE);
 	if (o.json)
 		dumpfmt_json_begin(&out, o.pid);
 	for (size_t i = 0; i < n; i++) {
@@ -649,7 +657,8 @@ int cmd_dump(int argc, char **argv)
 done:
 	fd_cache_free(&fds);
 	sb_free(&out);
-	free(c);
+	if (c)
+		munmap(c, sizeof(*c));
 	free(rings);
 	free(o.want);
 	return status;
