@@ -237,3 +237,22 @@ budget_headroom() {
 	done
 	kill -0 "$TARGET_PID"
 }
+
+@test "dump as an unprivileged user on that user's own process works" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch users"
+	command -v setpriv >/dev/null || skip "setpriv missing"
+	[ "$(budget_headroom)" -ge 40 ] || skip "aio-nr budget exhausted"
+	dir=$(mktemp -d /tmp/aioctl-dump.XXXXXX)
+	chmod 777 "$dir"
+	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${as_nobody[@]}" "$TARGETS/iocbholder" -d "$dir" -c 4 >"$BATS_TEST_TMPDIR/nobody.out" 2>&1 </dev/null &
+	TARGET_PIDS+=("$!")
+	for _ in $(seq 1 1000); do grep -q '^ready ' "$BATS_TEST_TMPDIR/nobody.out" && break; sleep 0.01; done
+	pid=$(awk '/^ready /{print $2}' "$BATS_TEST_TMPDIR/nobody.out")
+	[ -n "$pid" ] || { cat "$BATS_TEST_TMPDIR/nobody.out" >&2; rm -rf "$dir"; false; }
+	run --separate-stderr "${as_nobody[@]}" "$AIOCTL" dump -J "$pid"
+	rm -rf "$dir"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.rings[0].events | length' <<<"$output")" -eq 4 ]
+	[ "$(jq -r '.rings[0].events[0].iocb.file' <<<"$output")" = "$dir/data-a" ]
+}
