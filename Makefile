@@ -3,6 +3,12 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
+# Completions go where each shell looks below PREFIX: bash-completion and fish name their
+# directory in pkg-config (relative to datadir); Debian's zsh searches vendor-completions
+# below /usr and site-functions below /usr/local.
+BASHCOMPDIR ?= $(or $(shell pkg-config --define-variable=datadir=$(PREFIX)/share --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+FISHCOMPDIR ?= $(or $(shell pkg-config --define-variable=datadir=$(PREFIX)/share --variable=completionsdir fish 2>/dev/null),$(PREFIX)/share/fish/vendor_completions.d)
+ZSHCOMPDIR  ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 VERSION  := 0.1.0
 
 CC       ?= cc
@@ -35,7 +41,8 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
-             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion
+             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion \
+             zsh fish
 
 BENCH_PKGS := hyperfine gdb time jq
 
@@ -109,17 +116,14 @@ bench: deps
 install: all
 	install -D -m 0755 $(BUILD)/aioctl $(DESTDIR)$(SBINDIR)/aioctl
 	install -D -m 0644 man/aioctl.8 $(DESTDIR)$(MANDIR)/man8/aioctl.8
-	install -D -m 0644 completions/aioctl.bash \
-	    $(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo $(PREFIX)/share/bash-completion/completions)/aioctl
-	install -D -m 0644 completions/_aioctl $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aioctl
-	install -D -m 0644 completions/aioctl.fish \
-	    $(DESTDIR)$$(pkg-config --variable=completionsdir fish 2>/dev/null || echo $(PREFIX)/share/fish/vendor_completions.d)/aioctl.fish
+	install -D -m 0644 completions/aioctl.bash $(DESTDIR)$(BASHCOMPDIR)/aioctl
+	install -D -m 0644 completions/_aioctl $(DESTDIR)$(ZSHCOMPDIR)/_aioctl
+	install -D -m 0644 completions/aioctl.fish $(DESTDIR)$(FISHCOMPDIR)/aioctl.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/aioctl $(DESTDIR)$(MANDIR)/man8/aioctl.8 \
-	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aioctl
-	rm -f $(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo $(PREFIX)/share/bash-completion/completions)/aioctl
-	rm -f $(DESTDIR)$$(pkg-config --variable=completionsdir fish 2>/dev/null || echo $(PREFIX)/share/fish/vendor_completions.d)/aioctl.fish
+	    $(DESTDIR)$(BASHCOMPDIR)/aioctl $(DESTDIR)$(ZSHCOMPDIR)/_aioctl \
+	    $(DESTDIR)$(FISHCOMPDIR)/aioctl.fish
 
 clean:
 	rm -rf build
