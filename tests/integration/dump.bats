@@ -119,13 +119,21 @@ budget_headroom() {
 	cmp "$BATS_TEST_TMPDIR/stdout.bin" "$BATS_TEST_TMPDIR/mem.bin"
 }
 
-@test "dump --raw with several rings asks for --ring" {
-	start_target rh ringholder -r 2 -p 1
-	run "$AIOCTL" dump --raw "$BATS_TEST_TMPDIR/x" "$TARGET_PID"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--ring"* ]]
+@test "dump --raw with several rings: their bytes one after the other, in the order shown" {
+	start_target rh ringholder -r 3 -p 2
+	"$AIOCTL" dump -J --raw "$BATS_TEST_TMPDIR/rings.bin" "$TARGET_PID" >"$BATS_TEST_TMPDIR/dump.json"
+	: >"$BATS_TEST_TMPDIR/want.bin"
+	for addr in $(jq -r '.rings[].addr' "$BATS_TEST_TMPDIR/dump.json"); do
+		dd if=/proc/$TARGET_PID/mem bs=4096 count=1 skip=$((addr)) iflag=skip_bytes status=none \
+			>>"$BATS_TEST_TMPDIR/want.bin"
+	done
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/rings.bin")" -eq $((3 * 4096)) ]
+	cmp "$BATS_TEST_TMPDIR/rings.bin" "$BATS_TEST_TMPDIR/want.bin"
 	run "$AIOCTL" dump --raw - -J "$TARGET_PID"
 	[ "$status" -eq 2 ]
+	run "$AIOCTL" dump --raw /nonexistent-dir/x "$TARGET_PID"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"cannot write /nonexistent-dir/x"* ]]
 }
 
 @test "dump --ring: only the chosen rings" {
