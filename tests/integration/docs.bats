@@ -35,14 +35,14 @@ help_short_long() {
 	sed -nE 's/^ {1,8}-([^- ]), --([a-z0-9][a-z0-9-]*).*/\1 \2/p' | sort -u
 }
 
-# The roff line after each .TP in section SECTION (and subsection SUB, if given), with
-# \- turned into -.
+# The roff line after each .TP in section SECTION (and subsection SUB, if given; "-"
+# for the part before any subsection), with \- turned into -.
 man_tags() {
 	awk -v want_sec="$1" -v want_sub="${2-}" '
 		/^\.SH/ { sec = $0; sub(/^\.SH +/, "", sec); gsub(/"/, "", sec); ss = ""; next }
 		/^\.SS/ { ss = $0; sub(/^\.SS +/, "", ss); gsub(/"/, "", ss); next }
 		/^\.TP/ { tp = 1; next }
-		tp { tp = 0; if (sec == want_sec && (want_sub == "" || ss == want_sub)) { gsub(/\\-/, "-"); print } }
+		tp { tp = 0; if (sec == want_sec && (want_sub == "" || ss == want_sub || (want_sub == "-" && ss == ""))) { gsub(/\\-/, "-"); print } }
 	' "$MAN"
 }
 
@@ -55,14 +55,16 @@ man_global_opts() {
 	man_tags OPTIONS | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sed 's/^--//' | sort -u
 }
 
+# Columns the manual describes: those of the ring table (COLUMNS itself), or with
+# "Summary columns" those of list --summary.
 man_columns() {
-	man_tags COLUMNS | sed -nE 's/^\.B +"?([A-Z][A-Z0-9-]*)"?$/\1/p' | sort -u
+	man_tags COLUMNS "${1:--}" | sed -nE 's/^\.B +"?([A-Z][A-Z0-9-]*)"?$/\1/p' | sort -u
 }
 
 # Column names as `aioctl list -H` prints them (the first word of each line that is a
 # column name; headings such as "Available columns:" are not).
 list_columns() {
-	"$AIOCTL" list -H | awk '{ print $1 }' | grep -E '^[A-Z][A-Z0-9-]*$' | sort -u
+	"$AIOCTL" list "$@" -H | awk '{ print $1 }' | grep -E '^[A-Z][A-Z0-9-]*$' | sort -u
 }
 
 # complete_bash WORD...: the candidates bash offers for the last word (give '' to
@@ -236,12 +238,25 @@ check_command_no_extra() {
 	assert_none_missing "the manual describes columns list -H does not have" "$(missing "$(man_columns)" "$cols")"
 }
 
+@test "every column of aioctl list --summary -H is described under Summary columns, and no other" {
+	need list
+	"$AIOCTL" list --help | grep -q -- '--summary' || skip "aioctl list has no --summary"
+	cols=$(list_columns --summary)
+	[ "$(wc -l <<<"$cols")" -ge 3 ]
+	[ "$cols" != "$(list_columns)" ]
+	doc=$(man_columns "Summary columns")
+	assert_none_missing "summary columns not described in the manual" "$(missing "$cols" "$doc")"
+	assert_none_missing "the manual describes summary columns list -s -H does not have" "$(missing "$doc" "$cols")"
+}
+
 @test "aioctl list -H -r prints NAME<TAB>description for the same columns (completions read it)" {
 	need list
 	raw=$("$AIOCTL" list -H -r)
 	bad=$(grep -vP '^[A-Z][A-Z0-9-]*\t\S' <<<"$raw" || true)
 	[ -z "$bad" ] || { echo "lines not NAME<TAB>description: $bad" >&2; return 1; }
 	[ "$(cut -f1 <<<"$raw" | sort -u)" = "$(list_columns)" ]
+	# the completions take --summary's columns from here too
+	[ "$("$AIOCTL" list --summary -H -r | cut -f1 | sort -u)" = "$(list_columns --summary)" ]
 }
 
 @test "every exit status 0..6 is documented in the manual, the README and aioctl --help" {
