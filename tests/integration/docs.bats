@@ -85,6 +85,29 @@ complete_fish() {
 	fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$FISH_COMP" "$1" | cut -f1
 }
 
+# complete_zsh WORD...: the candidates zsh offers at the end of the line, from a real
+# interactive zsh on a pseudo-terminal (zsh/zpty) with compinit and our completion in
+# fpath; compadd is wrapped to print every match it is given.
+complete_zsh() {
+	local script=$BATS_TEST_TMPDIR/complete.zsh
+	cat >"$script" <<'ZSH'
+zmodload zsh/zpty || exit 3
+compdir=$1; shift
+zpty z zsh -f -i
+zpty -w z "PS1='' PROMPT='' RPROMPT=''; fpath=($compdir \$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __h; builtin compadd -A __h "$@"; print -rl -- "<c>"${^__h}; builtin compadd "$@" }'
+# zle drops what was typed ahead of its start: wait for the shell to be ready
+zpty -w z "bindkey '^I' complete-word; print -r -- '<re''ady>'"
+zpty -r z out '*<ready>*'
+zpty -wn z "$*"$'\t'
+zpty -w z $'\C-u'"print -r -- '<e''nd>'"
+zpty -r z out '*<end>*'
+zpty -d z
+print -r -- "$out" | tr -d '\r' | grep -ao '<c>[^ ]*' | sed 's/^<c>//' | sort -u
+ZSH
+	timeout 60 zsh -f "$script" "$REPO/completions" "$@"
+}
+
 # The options the zsh completion lists for command CMD (its branch of the case), plus
 # the help options every command shares.
 zsh_cmd_opts() {
@@ -338,6 +361,40 @@ norm_addrs() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	run zsh -fc "autoload -U compinit; compinit -u -d $BATS_TEST_TMPDIR/zcd; fpath=($REPO/completions \$fpath); autoload -U _aioctl; whence -w _aioctl"
 	[ "$status" -eq 0 ]
+}
+
+@test "zsh completes commands, options and columns" {
+	command -v zsh >/dev/null || skip "zsh is not installed (make deps installs it)"
+	run complete_zsh aioctl li
+	[ "$output" = list ]
+	run complete_zsh aioctl list --ou
+	[ "$(echo $output)" = "--output --output-all" ]
+	run complete_zsh aioctl move --dr
+	[ "$output" = --dry-run ]
+	implemented list || return 0
+	run complete_zsh "$AIOCTL" list -o PID,
+	[ "$output" = "$("$AIOCTL" list -H -r | cut -f1 | sort -u)" ]
+	run complete_zsh "$AIOCTL" list -s --sort ''
+	[ "$output" = "$("$AIOCTL" list -s -H -r | cut -f1 | sort -u)" ]
+}
+
+@test "make demo's script shows the demo process's rings with list and dump, and stops it" {
+	need list
+	need dump
+	need_aio_headroom 64
+	run env BUILD="${BUILD:-build}" "$REPO/tests/demo.sh"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	pid=$(awk '/^  ready /{ print $2; exit }' <<<"$output")
+	[ -n "$pid" ]
+	# both rings the holder reported appear in list's and in dump's output
+	for a in $(awk '/^  ring /{ print $2 }' <<<"$output"); do
+		[ "$(grep -c -- "$a" <<<"$output")" -ge 3 ] || { echo "ring $a not shown" >&2; return 1; }
+	done
+	grep -q '^\$ aioctl list ' <<<"$output"
+	grep -q '^\$ aioctl dump ' <<<"$output"
+	grep -q '5 pending' <<<"$output"
+	# the holder is gone
+	! kill -0 "$pid" 2>/dev/null
 }
 
 @test "the fish completion is valid fish and completes commands, options and columns" {
