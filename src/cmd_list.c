@@ -1,4 +1,681 @@
-/* PLACEHOLDER: replaced by the real command. */
+/* aioctl list [PID...]: the AIO rings of processes, one row per ring, or with --summary
+ * one row per process ranked by its share of the aio-max-nr budget.
+ *
+ * The flow, each step its own function so that options can hook in between:
+ *   scan      maps of the given PIDs (or every process), ring headers (header only)
+ *   sharers   for explicit PIDs, the other processes mapping the same rings
+ *   details   libproc2 for the ring holders only: command, user, start time, cgroup
+ *   group     shared rings and their likely owners (ringlist.c)
+ *   [probe]   liveness would be filled in here (list_ring.liveness)
+ *   rows      one column table (columns.c) drives table, raw and JSON output */
 #include "aioctl.h"
+#include "columns.h"
 #include "commands.h"
-int cmd_list(int argc, char **argv) { (void)argc; (void)argv; errmsg("list: not implemented yet"); return EXIT_REFUSED; }
+#include "maps.h"
+#include "procinfo.h"
+#include "ring.h"
+#include "ringlist.h"
+#include "target.h"
+
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the column tables ---- */
+
+enum {
+	LC_PID, LC_COMMAND, LC_USER, LC_ADDR, LC_SIZE, LC_SLOTS, LC_HEAD, LC_TAIL, LC_PENDING,
+	LC_ID, LC_INODE, LC_DEV, LC_REQ, LC_REQ_MIN, LC_REQ_MAX, LC_STATE, LC_OWNER, LC_SHARED,
+	LC_UNIT, LC_CGROUP,
+};
+
+static const struct column_desc ring_columns[] = {
+	[LC_PID]     = { "PID", "pid", COL_NUMBER, COL_RIGHT, true, "process ID" },
+	[LC_COMMAND] = { "COMMAND", "comm", COL_STRING, COL_LEFT, true, "command name" },
+	[LC_USER]    = { "USER", "user", COL_STRING, COL_LEFT, false, "effective user of the process" },
+	[LC_ADDR]    = { "ADDR", "addr", COL_HEX, COL_RIGHT, true, "ring address, which is also the context id" },
+	[LC_SIZE]    = { "SIZE", "size", COL_SIZE, COL_RIGHT, true, "size of the ring mapping" },
+	[LC_SLOTS]   = { "SLOTS", "nr", COL_NUMBER, COL_RIGHT, true, "event slots (nr in the ring header)" },
+	[LC_HEAD]    = { "HEAD", "head", COL_NUMBER, COL_RIGHT, true, "next slot the application reaps" },
+	[LC_TAIL]    = { "TAIL", "tail", COL_NUMBER, COL_RIGHT, true, "next slot the kernel fills" },
+	[LC_PENDING] = { "PENDING", "pending", COL_NUMBER, COL_RIGHT, true, "completed events not yet reaped" },
+	[LC_ID]      = { "ID", "id", COL_NUMBER, COL_RIGHT, false, "index of the context in the process's table" },
+	[LC_INODE]   = { "INODE", "inode", COL_NUMBER, COL_RIGHT, false, "inode of the ring on the aio filesystem" },
+	[LC_DEV]     = { "DEV", "dev", COL_STRING, COL_LEFT, false, "device of the ring mapping (major:minor)" },
+	[LC_REQ]     = { "REQ", "req", COL_STRING, COL_RIGHT, true, "range of nr_events io_setup can have been asked for" },
+	[LC_REQ_MIN] = { "REQ-MIN", "req_min", COL_NUMBER, COL_RIGHT, false, "smallest nr_events giving this ring" },
+	[LC_REQ_MAX] = { "REQ-MAX", "req_max", COL_NUMBER, COL_RIGHT, false, "largest nr_events giving this ring" },
+	[LC_STATE]   = { "STATE", "state", COL_STRING, COL_LEFT, true, "ok, shared, unreadable, bad magic, shrunk/split, ..." },
+	[LC_OWNER]   = { "OWNER", "owner", COL_NUMBER, COL_RIGHT, false, "likely owner of a shared ring (started first)" },
+	[LC_SHARED]  = { "SHARED", "shared", COL_ARRAY, COL_LEFT, false, "other processes mapping the same ring" },
+	[LC_UNIT]    = { "UNIT", "unit", COL_STRING, COL_LEFT, false, "systemd unit, from the cgroup" },
+	[LC_CGROUP]  = { "CGROUP", "cgroup", COL_STRING, COL_LEFT, false, "control group of the process" },
+};
+
+enum {
+	SC_PID, SC_COMMAND, SC_USER, SC_RINGS, SC_OWNED, SC_SLOTS, SC_REQ, SC_REQ_MIN, SC_REQ_MAX,
+	SC_SHARE, SC_UNIT, SC_CGROUP,
+};
+
+static const struct column_desc summary_columns[] = {
+	[SC_PID]     = { "PID", "pid", COL_NUMBER, COL_RIGHT, true, "process ID" },
+	[SC_COMMAND] = { "COMMAND", "comm", COL_STRING, COL_LEFT, true, "command name" },
+	[SC_USER]    = { "USER", "user", COL_STRING, COL_LEFT, true, "effective user of the process" },
+	[SC_RINGS]   = { "RINGS", "rings", COL_NUMBER, COL_RIGHT, true, "rings mapped" },
+	[SC_OWNED]   = { "OWNED", "owned", COL_NUMBER, COL_RIGHT, false, "rings of which the process is the likely owner" },
+	[SC_SLOTS]   = { "SLOTS", "slots", COL_NUMBER, COL_RIGHT, true, "event slots of the rings mapped" },
+	[SC_REQ]     = { "REQ", "req", COL_NUMBER, COL_RIGHT, true, "estimated nr_events asked for (owned rings, fitted to aio-nr)" },
+	[SC_REQ_MIN] = { "REQ-MIN", "req_min", COL_NUMBER, COL_RIGHT, false, "least nr_events the owned rings can have asked for" },
+	[SC_REQ_MAX] = { "REQ-MAX", "req_max", COL_NUMBER, COL_RIGHT, false, "most nr_events the owned rings can have asked for" },
+	[SC_SHARE]   = { "SHARE", "share", COL_PERCENT, COL_RIGHT, true, "estimated share of aio-max-nr, in percent" },
+	[SC_UNIT]    = { "UNIT", "unit", COL_STRING, COL_LEFT, false, "systemd unit, from the cgroup" },
+	[SC_CGROUP]  = { "CGROUP", "cgroup", COL_STRING, COL_LEFT, false, "control group of the process" },
+};
+
+/* ---- options ---- */
+
+enum { OPT_OUTPUT_ALL = 0x100, OPT_SORT };
+
+struct list_opts {
+	const char *output;
+	const char *sort;
+	bool output_all, list_columns, summary;
+	unsigned flags;              /* COLF_* */
+	pid_t *pids;
+	size_t npids;
+};
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "LIST", 0, "columns to show; +LIST adds to the defaults", 0 },
+	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "show every column", 0 },
+	{ "list-columns", 'H', NULL, 0, "list the columns (with --raw: NAME<TAB>description)", 0 },
+	{ "noheadings", 'n', NULL, 0, "do not print headings", 0 },
+	{ "raw", 'r', NULL, 0, "raw output: fields separated by one space, unsafe bytes as \\xHH", 0 },
+	{ "json", 'J', NULL, 0, "JSON output (every column unless --output is given)", 0 },
+	{ "sort", OPT_SORT, "COLUMN", 0, "sort by COLUMN (numbers numerically)", 0 },
+	{ "bytes", 'b', NULL, 0, "print SIZE in bytes instead of 4K, 68K, ...", 0 },
+	{ "summary", 's', NULL, 0, "one row per process, ranked by its share of aio-max-nr", 0 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct list_opts *o = state->input;
+	pid_t pid;
+
+	switch (key) {
+	case 'o': o->output = arg; break;
+	case OPT_OUTPUT_ALL: o->output_all = true; break;
+	case 'H': o->list_columns = true; break;
+	case 'n': o->flags |= COLF_NOHEADINGS; break;
+	case 'r': o->flags |= COLF_RAW; break;
+	case 'J': o->flags |= COLF_JSON; break;
+	case OPT_SORT: o->sort = arg; break;
+	case 'b': o->flags |= COLF_BYTES; break;
+	case 's': o->summary = true; break;
+	case ARGP_KEY_ARG:
+		if (!parse_pid(arg, &pid))
+			argp_error(state, "invalid PID '%s'", arg);
+		for (size_t i = 0; i < o->npids; i++)
+			if (o->pids[i] == pid)
+				return 0;
+		o->pids[o->npids++] = pid;
+		break;
+	case ARGP_KEY_END:
+		if ((o->flags & COLF_RAW) && (o->flags & COLF_JSON))
+			argp_error(state, "--raw and --json exclude each other");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* --help ends with the columns, from the same tables as everything else. */
+static char *help_filter(int key, const char *text, void *input)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)input;
+	if (key != ARGP_KEY_HELP_EXTRA)
+		return (char *)text;
+	f = open_memstream(&s, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "Columns (default ones marked *):\n");
+	for (size_t i = 0; i < ARRAY_SIZE(ring_columns); i++)
+		fprintf(f, " %c%-8s %s\n", ring_columns[i].is_default ? '*' : ' ', ring_columns[i].name,
+			ring_columns[i].help);
+	fprintf(f, "\nColumns with --summary:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(summary_columns); i++)
+		fprintf(f, " %c%-8s %s\n", summary_columns[i].is_default ? '*' : ' ',
+			summary_columns[i].name, summary_columns[i].help);
+	fprintf(f, "\nWithout PID, every process.  Exit status: 0 at least one ring shown, 1 none,\n"
+		   "2 usage error, 3 permission denied, 4 no such process.");
+	fclose(f);
+	return s;
+}
+
+/* ---- scanning ---- */
+
+struct scan {
+	struct list_ring *rings;
+	size_t n, cap;
+	size_t shown;                /* rings[0..shown) are listed; the rest only share them */
+	struct buf b;
+	unsigned proc_denied, proc_failed, ring_denied;
+	int proc_failed_err;
+};
+
+static struct list_ring *new_ring(struct scan *s)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		struct list_ring *n = realloc(s->rings, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->rings = n;
+		s->cap = ncap;
+	}
+	memset(&s->rings[s->n], 0, sizeof(s->rings[0]));
+	return &s->rings[s->n++];
+}
+
+/* Reads one process's rings (headers only) into s.  0, or -errno for its maps. */
+static int scan_pid(struct scan *s, pid_t pid)
+{
+	struct ring_map *maps;
+	size_t n;
+	int r = target_find_rings(pid, &s->b, &maps, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct ring_snapshot snap;
+		struct list_ring *lr = new_ring(s);
+
+		if (!lr) {
+			free(maps);
+			return -ENOMEM;
+		}
+		ring_snapshot_read(pid, &maps[i], true, &snap);
+		if (snap.err == EFAULT || snap.err == ESRCH) {
+			/* Ring pages are never swapped out, so a fault means the ring (or the
+			 * process) went away between reading maps and reading memory: it is
+			 * no longer there to list. */
+			ring_snapshot_free(&snap);
+			s->n--;
+			continue;
+		}
+		lr->pid = pid;
+		lr->map = maps[i];
+		lr->hdr = snap.hdr;
+		lr->problems = snap.problems;
+		lr->err = snap.err;
+		ring_snapshot_free(&snap);
+	}
+	free(maps);
+	return 0;
+}
+
+static void count_failure(struct scan *s, int err)
+{
+	if (err == EACCES || err == EPERM) {
+		s->proc_denied++;
+	} else if (err != ESRCH && err != ENOENT) {
+		/* ESRCH/ENOENT: the process ended while we looked; nothing was missed. */
+		s->proc_failed++;
+		s->proc_failed_err = err;
+	}
+}
+
+static int scan_machine(struct scan *s)
+{
+	struct proc_iter *it = proc_iter_new();
+	pid_t pid, self = getpid();
+
+	if (!it) {
+		errmsg_errno(errno, "cannot enumerate processes");
+		return -errno;
+	}
+	while ((pid = proc_iter_next(it)) > 0) {
+		int r;
+		if (pid == self)
+			continue;
+		r = scan_pid(s, pid);
+		if (r == -ENOMEM) {
+			proc_iter_free(it);
+			return r;
+		}
+		if (r < 0)
+			count_failure(s, -r);
+	}
+	proc_iter_free(it);
+	s->shown = s->n;
+	return 0;
+}
+
+static bool is_listed_ring(const struct scan *s, const struct ring_map *m)
+{
+	for (size_t i = 0; i < s->shown; i++)
+		if (s->rings[i].map.inode == m->inode && s->rings[i].map.dev_major == m->dev_major &&
+		    s->rings[i].map.dev_minor == m->dev_minor)
+			return true;
+	return false;
+}
+
+/* For explicit PIDs: who else maps their rings (a fork copies the mapping)?  Only the
+ * identity of those mappings is needed, not their headers.  Unreadable processes are
+ * skipped quietly: nobody asked about them. */
+static int scan_sharers(struct scan *s, const struct list_opts *o)
+{
+	struct proc_iter *it = proc_iter_new();
+	pid_t pid, self = getpid();
+
+	if (!it)
+		return -errno;
+	while ((pid = proc_iter_next(it)) > 0) {
+		struct ring_map *maps;
+		size_t n;
+		bool asked = pid == self;
+
+		for (size_t i = 0; i < o->npids && !asked; i++)
+			asked = o->pids[i] == pid;
+		if (asked || target_find_rings(pid, &s->b, &maps, &n) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			struct list_ring *lr;
+			if (!is_listed_ring(s, &maps[i]))
+				continue;
+			lr = new_ring(s);
+			if (!lr) {
+				free(maps);
+				proc_iter_free(it);
+				return -ENOMEM;
+			}
+			lr->pid = pid;
+			lr->map = maps[i];
+		}
+		free(maps);
+	}
+	proc_iter_free(it);
+	return 0;
+}
+
+/* ---- details ---- */
+
+struct procs {
+	pid_t *pids;
+	struct proc_info *info;
+	size_t n;
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* libproc2 details for every process that maps a ring; sets rings[].proc/start/ppid. */
+static int fetch_details(struct scan *s, unsigned want, struct procs *p)
+{
+	size_t k = 0;
+
+	p->pids = malloc((s->n ? s->n : 1) * sizeof(*p->pids));
+	if (!p->pids)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		p->pids[i] = s->rings[i].pid;
+	qsort(p->pids, s->n, sizeof(*p->pids), cmp_pid);
+	for (size_t i = 0; i < s->n; i++)
+		if (!k || p->pids[k - 1] != p->pids[i])
+			p->pids[k++] = p->pids[i];
+	p->n = k;
+	p->info = calloc(k ? k : 1, sizeof(*p->info));
+	if (!p->info)
+		return -ENOMEM;
+	if (k && procinfo_fetch(p->pids, k, want, p->info) < 0)
+		errmsg("cannot read process details with libproc2");
+	for (size_t i = 0; i < s->n; i++) {
+		struct list_ring *r = &s->rings[i];
+		pid_t *f = bsearch(&r->pid, p->pids, k, sizeof(*p->pids), cmp_pid);
+		r->proc = (size_t)(f - p->pids);
+		r->start = p->info[r->proc].start;
+		r->ppid = p->info[r->proc].ppid;
+	}
+	return 0;
+}
+
+static void procs_free(struct procs *p)
+{
+	if (p->info)
+		procinfo_free(p->info, p->n);
+	free(p->info);
+	free(p->pids);
+}
+
+/* ---- output ---- */
+
+static void set_proc_columns(struct col_table *t, long row, const struct proc_info *pi,
+			     int c_comm, int c_user, int c_unit, int c_cgroup)
+{
+	char path[4096], unit[256];
+
+	if (!pi->pid)
+		return;      /* gone before its details were read */
+	col_set_str(t, row, c_comm, pi->comm);
+	col_set_str(t, row, c_user, pi->user);
+	if (pi->cgroup && cgroup_pick_path(pi->cgroup, path, sizeof(path))) {
+		col_set_str(t, row, c_cgroup, path);
+		if (cgroup_unit(path, unit, sizeof(unit)))
+			col_set_str(t, row, c_unit, unit);
+	}
+}
+
+static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
+			 const struct procs *p, unsigned ncpus)
+{
+	const struct list_ring *r = &s->rings[i];
+	uint64_t len = r->map.end - r->map.start;
+	bool hdr_ok = !r->err && !(r->problems & RING_TRUNCATED);
+	long row = col_table_add_row(t);
+	uint32_t lo, hi;
+	char buf[64];
+
+	if (row < 0)
+		return;
+	col_set_u64(t, row, LC_PID, (uint64_t)r->pid);
+	set_proc_columns(t, row, &p->info[r->proc], LC_COMMAND, LC_USER, LC_UNIT, LC_CGROUP);
+	col_set_u64(t, row, LC_ADDR, r->map.start);
+	col_set_u64(t, row, LC_SIZE, len);
+	col_set_u64(t, row, LC_INODE, r->map.inode);
+	snprintf(buf, sizeof(buf), "%u:%u", r->map.dev_major, r->map.dev_minor);
+	col_set_str(t, row, LC_DEV, buf);
+	if (hdr_ok) {
+		/* What memory says even when it is not a sane header: useful for diagnosis. */
+		col_set_u64(t, row, LC_SLOTS, r->hdr.nr);
+		col_set_u64(t, row, LC_HEAD, r->hdr.head);
+		col_set_u64(t, row, LC_TAIL, r->hdr.tail);
+		col_set_u64(t, row, LC_ID, r->hdr.id);
+		if (!(r->problems & (RING_BAD_HEAD | RING_BAD_TAIL)) && r->hdr.nr)
+			col_set_u64(t, row, LC_PENDING, ring_pending(&r->hdr));
+	}
+	if (ring_request_range(len, ncpus, &lo, &hi)) {
+		if (lo == hi)
+			snprintf(buf, sizeof(buf), "%" PRIu32, lo);
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu32 "-%" PRIu32, lo, hi);
+		col_set_str(t, row, LC_REQ, buf);
+		col_set_u64(t, row, LC_REQ_MIN, lo);
+		col_set_u64(t, row, LC_REQ_MAX, hi);
+	}
+	col_set_str(t, row, LC_STATE, list_ring_state(r));
+	col_set_u64(t, row, LC_OWNER, (uint64_t)r->owner);
+	if (col_table_wants(t, LC_SHARED)) {
+		uint64_t others[64];
+		size_t n = list_sharers(s->rings, i, others, ARRAY_SIZE(others));
+		col_set_array(t, row, LC_SHARED, others, n < ARRAY_SIZE(others) ? n : ARRAY_SIZE(others));
+	}
+}
+
+static void add_summary_rows(struct col_table *t, const struct proc_summary *sum, long n,
+			     const struct procs *p, uint64_t aio_max_nr)
+{
+	for (long i = 0; i < n; i++) {
+		const struct proc_summary *ps = &sum[i];
+		long row = col_table_add_row(t);
+
+		if (row < 0)
+			return;
+		col_set_u64(t, row, SC_PID, (uint64_t)ps->pid);
+		set_proc_columns(t, row, &p->info[ps->proc], SC_COMMAND, SC_USER, SC_UNIT, SC_CGROUP);
+		col_set_u64(t, row, SC_RINGS, ps->rings);
+		col_set_u64(t, row, SC_OWNED, ps->owned);
+		col_set_u64(t, row, SC_SLOTS, ps->slots);
+		col_set_u64(t, row, SC_REQ, (uint64_t)(ps->req_est + 0.5));
+		col_set_u64(t, row, SC_REQ_MIN, ps->req_lo);
+		col_set_u64(t, row, SC_REQ_MAX, ps->req_hi);
+		if (aio_max_nr)
+			col_set_real(t, row, SC_SHARE, 100.0 * ps->req_est / (double)aio_max_nr);
+	}
+}
+
+/* Picks the columns from -o/--output-all/defaults; returns the count or -EXIT_USAGE. */
+static int select_columns(const struct list_opts *o, const struct column_desc *descs,
+			  size_t ndescs, int *ids, size_t max)
+{
+	size_t n;
+
+	if (o->output_all || (!o->output && (o->flags & COLF_JSON))) {
+		for (n = 0; n < ndescs && n < max; n++)
+			ids[n] = (int)n;
+	} else {
+		n = columns_defaults(descs, ndescs, ids, max);
+	}
+	if (o->output) {
+		const char *bad;
+		size_t bad_len;
+		int r = columns_parse_list(descs, ndescs, o->output, ids, &n, max, &bad, &bad_len);
+		if (r == -1)
+			return -usage_error("list", "unknown column '%.*s'", (int)bad_len, bad);
+		if (r < 0)
+			return -usage_error("list", "too many columns");
+	}
+	return (int)n;
+}
+
+static int print_json(struct col_table *t, const char *key, uint64_t aio_nr, uint64_t aio_max_nr,
+		      bool budget_ok, bool headroom)
+{
+	json_t *root = json_object(), *rows = col_table_json(t);
+	char *s;
+
+	if (!root || !rows || json_object_set_new(root, key, rows) != 0) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	json_object_set_new(root, "aio_nr", budget_ok ? json_integer((json_int_t)aio_nr) : json_null());
+	json_object_set_new(root, "aio_max_nr",
+			    budget_ok ? json_integer((json_int_t)aio_max_nr) : json_null());
+	if (headroom)
+		json_object_set_new(root, "headroom", budget_ok ?
+				    json_integer(aio_max_nr > aio_nr ? (json_int_t)(aio_max_nr - aio_nr) : 0) :
+				    json_null());
+	/* Six significant digits keep SHARE readable (99.9985, not 99.99847412109375). */
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	json_decref(root);
+	if (!s)
+		return -ENOMEM;
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	free(s);
+	return 0;
+}
+
+static unsigned details_wanted(const struct col_table *t, bool summary)
+{
+	unsigned want = 0;
+
+	if (col_table_wants(t, summary ? SC_USER : LC_USER))
+		want |= PROCINFO_USER;
+	if (col_table_wants(t, summary ? SC_UNIT : LC_UNIT) ||
+	    col_table_wants(t, summary ? SC_CGROUP : LC_CGROUP))
+		want |= PROCINFO_CGROUP;
+	return want;
+}
+
+/* The one stderr line about processes and rings that could not be read. */
+static void report_unreadable(const struct scan *s)
+{
+	/* Root can be refused too (a non-dumpable init in a container): no hint then. */
+	const char *hint = geteuid() == 0 ? "" : "; run as root";
+
+	if (s->proc_denied)
+		errmsg("%u process%s could not be read (permission denied)%s",
+		       s->proc_denied, s->proc_denied == 1 ? "" : "es", hint);
+	if (s->proc_failed)
+		errmsg("%u process%s could not be read (%s)", s->proc_failed,
+		       s->proc_failed == 1 ? "" : "es", strerror(s->proc_failed_err));
+	if (s->ring_denied)
+		errmsg("%u ring%s could not be read (permission denied)%s",
+		       s->ring_denied, s->ring_denied == 1 ? "" : "s", hint);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct argp argp = {
+		options, parse_opt, "[PID...]",
+		"List the AIO rings of processes (all of them without PID) and the system's "
+		"aio-nr budget.\vNo process is stopped or changed: maps and ring headers are read "
+		"with PTRACE_MODE_READ and process_vm_readv.",
+		NULL, help_filter, NULL
+	};
+	struct list_opts o = { 0 };
+	struct scan s = { 0 };
+	struct procs p = { 0 };
+	struct col_table *t = NULL;
+	struct proc_summary *sum = NULL;
+	const struct column_desc *descs;
+	size_t ndescs;
+	int ids[64], sort_id = -1, n, status = EXIT_OK, err_status = 0;
+	uint64_t aio_nr = 0, aio_max_nr = 0;
+	bool budget_ok;
+	unsigned ncpus = possible_cpus();
+
+	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
+	if (!o.pids) {
+		errmsg("out of memory");
+		return EXIT_REFUSED;
+	}
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0) {
+		free(o.pids);
+		return EXIT_USAGE;
+	}
+	descs = o.summary ? summary_columns : ring_columns;
+	ndescs = o.summary ? ARRAY_SIZE(summary_columns) : ARRAY_SIZE(ring_columns);
+	if (o.list_columns) {
+		free(o.pids);
+		return columns_print_list(descs, ndescs, o.flags, stdout) ? EXIT_REFUSED : EXIT_OK;
+	}
+	n = select_columns(&o, descs, ndescs, ids, ARRAY_SIZE(ids));
+	if (n < 0) {
+		free(o.pids);
+		return -n;
+	}
+	if (o.sort) {
+		sort_id = columns_find(descs, ndescs, o.sort, strlen(o.sort));
+		if (sort_id < 0) {
+			free(o.pids);
+			return usage_error("list", "unknown column '%s' for --sort", o.sort);
+		}
+	}
+	t = col_table_new(descs, ndescs, ids, (size_t)n, sort_id);
+	if (!t) {
+		free(o.pids);
+		errmsg("out of memory");
+		return EXIT_REFUSED;
+	}
+
+	/* scan */
+	if (o.npids == 0) {
+		if (scan_machine(&s) < 0)
+			status = EXIT_REFUSED;
+	} else {
+		for (size_t i = 0; i < o.npids; i++) {
+			pid_t pid = o.pids[i];
+			size_t before = s.n;
+			int r = scan_pid(&s, pid);
+
+			if (r == -ESRCH || r == -ENOENT) {
+				errmsg("pid %d: no such process", (int)pid);
+				err_status = err_status ? err_status : EXIT_NOPROC;
+			} else if (r < 0) {
+				errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
+				err_status = err_status ? err_status : exit_for_errno(-r);
+			} else if (s.n == before) {
+				errmsg("pid %d: no AIO rings", (int)pid);
+			}
+			for (size_t k = before; k < s.n; k++)
+				if (s.rings[k].err) {
+					errmsg_errno(s.rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
+						     (int)pid, s.rings[k].map.start);
+					err_status = err_status ? err_status : exit_for_errno(s.rings[k].err);
+				}
+		}
+		s.shown = s.n;
+		/* Sharing decides STATE, OWNER, SHARED and the summary's attribution. */
+		if (s.n && (o.summary || col_table_wants(t, LC_STATE) || col_table_wants(t, LC_OWNER) ||
+			    col_table_wants(t, LC_SHARED)) && scan_sharers(&s, &o) == -ENOMEM)
+			status = EXIT_REFUSED;
+	}
+	for (size_t i = 0; i < s.shown && o.npids == 0; i++)
+		if (s.rings[i].err == EPERM || s.rings[i].err == EACCES)
+			s.ring_denied++;
+
+	/* details, group */
+	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
+				  list_group_rings(s.rings, s.n) < 0))
+		status = EXIT_REFUSED;
+	/* (--probe would set s.rings[i].liveness for i < s.shown here.) */
+
+	budget_ok = read_aio_budget(&aio_nr, &aio_max_nr);
+	if (status == EXIT_OK) {
+		if (o.summary) {
+			double fit;
+			long cnt = list_summarize(s.rings, s.n, ncpus, aio_nr, &sum, &fit);
+			if (cnt < 0) {
+				status = EXIT_REFUSED;
+			} else {
+				/* Processes that only share rings with the listed ones stay out. */
+				long k = 0;
+				for (long i = 0; i < cnt; i++) {
+					bool listed = o.npids == 0;
+					for (size_t j = 0; j < o.npids && !listed; j++)
+						listed = o.pids[j] == sum[i].pid;
+					if (listed)
+						sum[k++] = sum[i];
+				}
+				add_summary_rows(t, sum, k, &p, budget_ok ? aio_max_nr : 0);
+			}
+		} else {
+			for (size_t i = 0; i < s.shown; i++)
+				add_ring_row(t, &s, i, &p, ncpus);
+		}
+	}
+	if (status == EXIT_OK) {
+		col_table_sort(t, false);
+		if (o.flags & COLF_JSON) {
+			if (print_json(t, o.summary ? "processes" : "rings", aio_nr, aio_max_nr,
+				       budget_ok, o.summary) < 0)
+				status = EXIT_REFUSED;
+		} else {
+			if (col_table_rows(t) && col_table_print(t, o.flags, stdout) < 0)
+				status = EXIT_REFUSED;
+			if (o.summary && !(o.flags & COLF_RAW) && budget_ok)
+				printf("aio-nr %" PRIu64 ", aio-max-nr %" PRIu64 ", headroom %" PRIu64 "\n",
+				       aio_nr, aio_max_nr, aio_max_nr > aio_nr ? aio_max_nr - aio_nr : 0);
+		}
+		if (status == EXIT_OK && !col_table_rows(t))
+			status = EXIT_NOTHING;
+	}
+	report_unreadable(&s);
+	if (status == EXIT_OK && err_status)
+		status = err_status;
+	else if (status == EXIT_NOTHING && err_status)
+		status = err_status;
+
+	free(sum);
+	procs_free(&p);
+	col_table_free(t);
+	buf_free(&s.b);
+	free(s.rings);
+	free(o.pids);
+	return status;
+}

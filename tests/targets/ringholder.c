@@ -10,6 +10,8 @@
  *     -x  exit right after reporting (for "target exits while being listed")
  *     -e  exit after SECONDS given by -t... (see -t)
  *     -t  SECONDS: exit after this long (default: wait for SIGTERM)
+ *     -c  NAME: set the command name (prctl PR_SET_NAME); "\xNN" gives any byte, so that
+ *         control characters, quotes and invalid UTF-8 can be tested
  *
  * Output, one line per ring, then a last line "ready PID":
  *   ring ADDR nr=N head=H tail=T pending=P id=I req=R file=PATH
@@ -20,6 +22,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static const char *data_file = "/proc/self/exe";
@@ -75,13 +78,33 @@ static void report(io_context_t *ctxs, unsigned rings, unsigned req)
 	fflush(stdout);
 }
 
+/* PR_SET_NAME with "\xNN" escapes decoded (the kernel keeps 15 bytes). */
+static void set_name(const char *escaped)
+{
+	char out[16];
+	size_t o = 0;
+
+	for (const char *p = escaped; *p && o < sizeof(out) - 1; p++) {
+		unsigned v;
+		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1) {
+			out[o++] = (char)v;
+			p += 3;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	if (prctl(PR_SET_NAME, out) != 0)
+		die("prctl");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned rings = 1, nr_events = 1, pending = 0, seconds = 0;
 	int wrap = 0, fill = 0, do_fork = 0, exit_now = 0, opt, fd;
 	io_context_t *ctxs;
 
-	while ((opt = getopt(argc, argv, "r:n:p:wfkxt:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:p:wfkxt:c:")) != -1) {
 		switch (opt) {
 		case 'r': rings = (unsigned)atoi(optarg); break;
 		case 'n': nr_events = (unsigned)atoi(optarg); break;
@@ -91,6 +114,7 @@ int main(int argc, char **argv)
 		case 'k': do_fork = 1; break;
 		case 'x': exit_now = 1; break;
 		case 't': seconds = (unsigned)atoi(optarg); break;
+		case 'c': set_name(optarg); break;
 		default: fprintf(stderr, "bad option\n"); return 2;
 		}
 	}

@@ -1,0 +1,40 @@
+/* The libproc2 edge: enumerating processes and fetching the details of the few that hold
+ * rings.  Enumeration asks libproc2 for the PID only, so that it costs a readdir and a
+ * stat per process and no file reads; details come in batches for ring holders only. */
+#ifndef AIOCTL_PROCINFO_H
+#define AIOCTL_PROCINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_iter;
+
+/* Starts enumerating the processes (not threads) of the machine.  NULL on failure, with
+ * errno set. */
+struct proc_iter *proc_iter_new(void);
+/* The next PID, or 0 at the end. */
+pid_t proc_iter_next(struct proc_iter *it);
+void proc_iter_free(struct proc_iter *it);
+
+/* What to fetch besides PID, parent, command and start time (all from /proc/PID/stat). */
+enum procinfo_want {
+	PROCINFO_USER   = 1u << 0,   /* effective user name (/proc/PID/status) */
+	PROCINFO_CGROUP = 1u << 1,   /* /proc/PID/cgroup */
+};
+
+struct proc_info {
+	pid_t pid;            /* 0 when the process was gone or unreadable */
+	pid_t ppid;
+	uint64_t start;       /* clock ticks after boot */
+	char *comm;           /* as libproc2 gives it (it replaces unprintable bytes) */
+	char *user;
+	char *cgroup;         /* libproc2's form: the lines joined by commas */
+};
+
+/* Fills out[i] for pids[i], i < n.  0, or -errno when libproc2 failed altogether. */
+int procinfo_fetch(const pid_t *pids, size_t n, unsigned want, struct proc_info *out);
+void procinfo_free(struct proc_info *infos, size_t n);
+
+#endif
