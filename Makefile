@@ -41,7 +41,7 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
-             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion \
+             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion gcc-multilib \
              zsh fish
 
 BENCH_PKGS := hyperfine gdb time jq

@@ -296,16 +296,7 @@ refused() {
 	[[ "$output" == *"zombie"* ]]
 }
 
-@test "move refuses a 32-bit process" {
-	if ! printf 'int main(void){for(;;);}' | cc -m32 -x c -o "$BATS_TEST_TMPDIR/t32" - 2>/dev/null; then
-		skip "no 32-bit toolchain (gcc-multilib) on this machine"
-	fi
-	"$BATS_TEST_TMPDIR/t32" &
-	TARGET_PIDS+=("$!")
-	run "$AIOCTL" move -f "$!" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"32-bit"* ]]
-}
+# A 32-bit target: tests/integration/compat32.bats.
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1
