@@ -18,9 +18,8 @@ int main(void)
 	for (;;) pause();
 }
 C
-	cc -m32 -o "$TARGETS/../ring32" "$BATS_TEST_TMPDIR/ring32.c" 2>/dev/null ||
+	cc -m32 -o "$BATS_TEST_TMPDIR/ring32" "$BATS_TEST_TMPDIR/ring32.c" 2>/dev/null ||
 		skip "no 32-bit toolchain (apt-get install gcc-multilib)"
-	cp "$TARGETS/../ring32" "$BATS_TEST_TMPDIR/ring32"
 	printf 'int main(void){return 0;}' | cc -m32 -x c -o "$BATS_TEST_TMPDIR/true32" - &&
 		"$BATS_TEST_TMPDIR/true32" 2>/dev/null ||
 		skip "this kernel cannot run 32-bit programs (no IA32 emulation)"
