@@ -216,15 +216,6 @@ static void steps_dry_run(void **state)
 	assert_int_equal(c.report[1].result, STEP_SKIPPED);
 }
 
-static void steps_test_hook(void **state)
-{
-	struct move_ctx c = { 0 };
-	(void)state;
-	c.fail_step = "two";
-	assert_int_equal(move_run_steps(steps, 4, &c, false, NULL), EXIT_REFUSED);
-	assert_string_equal(trace, "r0 r1 u1 ");
-}
-
 /* --- snapshots --- */
 
 static void make_ring(unsigned char *b, uint32_t nr, uint32_t head, uint32_t tail)
