@@ -291,7 +291,6 @@ int main(void)
 		cmocka_unit_test_setup(steps_undo_failure_is_broken, reset),
 		cmocka_unit_test_setup(steps_interrupted, reset),
 		cmocka_unit_test_setup(steps_dry_run, reset),
-		cmocka_unit_test_setup(steps_test_hook, reset),
 		cmocka_unit_test(snapshots),
 		cmocka_unit_test(ranges),
 	};
