@@ -434,9 +434,18 @@ static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
 	col_set_str(t, row, LC_STATE, list_ring_state(r));
 	col_set_u64(t, row, LC_OWNER, (uint64_t)r->owner);
 	if (col_table_wants(t, LC_SHARED)) {
-		uint64_t others[64];
-		size_t n = list_sharers(s->rings, i, others, ARRAY_SIZE(others));
-		col_set_array(t, row, LC_SHARED, others, n < ARRAY_SIZE(others) ? n : ARRAY_SIZE(others));
+		/* A preforking server can share one ring with hundreds of workers. */
+		size_t in_group = 1, n;
+		uint64_t *others;
+
+		for (size_t k = r->next_in_group; k != i; k = s->rings[k].next_in_group)
+			in_group++;
+		others = malloc(in_group * sizeof(*others));
+		if (others) {
+			n = list_sharers(s->rings, i, others, in_group);
+			col_set_array(t, row, LC_SHARED, others, n);
+			free(others);
+		}
 	}
 }
 
