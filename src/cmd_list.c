@@ -263,6 +263,9 @@ static int scan_machine(struct scan *s)
 	}
 	proc_iter_free(it);
 	s->shown = s->n;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rings[i].err == EPERM || s->rings[i].err == EACCES)
+			s->ring_denied++;
 	return 0;
 }
 
@@ -588,6 +591,36 @@ static unsigned details_wanted(const struct col_table *t, bool summary)
 	return want;
 }
 
+/* Scans the PIDs given, saying on stderr what went wrong with each; returns the exit
+ * status the first failure calls for (0 if none). */
+static int scan_given(struct scan *s, const struct list_opts *o)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < o->npids; i++) {
+		pid_t pid = o->pids[i];
+		size_t before = s->n;
+		int r = scan_pid(s, pid);
+
+		if (r == -ESRCH || r == -ENOENT) {
+			errmsg("pid %d: no such process", (int)pid);
+			status = status ? status : EXIT_NOPROC;
+		} else if (r < 0) {
+			errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
+			status = status ? status : exit_for_errno(-r);
+		} else if (s->n == before) {
+			errmsg("pid %d: no AIO rings", (int)pid);
+		}
+		for (size_t k = before; k < s->n; k++)
+			if (s->rings[k].err) {
+				errmsg_errno(s->rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
+					     (int)pid, s->rings[k].map.start);
+				status = status ? status : exit_for_errno(s->rings[k].err);
+			}
+	}
+	return status;
+}
+
 /* The one stderr line about processes and rings that could not be read. */
 static void report_unreadable(const struct scan *s)
 {
@@ -663,36 +696,13 @@ int cmd_list(int argc, char **argv)
 		if (scan_machine(&s) < 0)
 			status = EXIT_REFUSED;
 	} else {
-		for (size_t i = 0; i < o.npids; i++) {
-			pid_t pid = o.pids[i];
-			size_t before = s.n;
-			int r = scan_pid(&s, pid);
-
-			if (r == -ESRCH || r == -ENOENT) {
-				errmsg("pid %d: no such process", (int)pid);
-				err_status = err_status ? err_status : EXIT_NOPROC;
-			} else if (r < 0) {
-				errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
-				err_status = err_status ? err_status : exit_for_errno(-r);
-			} else if (s.n == before) {
-				errmsg("pid %d: no AIO rings", (int)pid);
-			}
-			for (size_t k = before; k < s.n; k++)
-				if (s.rings[k].err) {
-					errmsg_errno(s.rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
-						     (int)pid, s.rings[k].map.start);
-					err_status = err_status ? err_status : exit_for_errno(s.rings[k].err);
-				}
-		}
+		err_status = scan_given(&s, &o);
 		s.shown = s.n;
 		/* Sharing decides STATE, OWNER, SHARED and the summary's attribution. */
 		if (s.n && (o.summary || col_table_wants(t, LC_STATE) || col_table_wants(t, LC_OWNER) ||
 			    col_table_wants(t, LC_SHARED)) && scan_sharers(&s, &o) == -ENOMEM)
 			status = EXIT_REFUSED;
 	}
-	for (size_t i = 0; i < s.shown && o.npids == 0; i++)
-		if (s.rings[i].err == EPERM || s.rings[i].err == EACCES)
-			s.ring_denied++;
 
 	/* details, group */
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
