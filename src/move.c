@@ -2,6 +2,7 @@
  * steps below run with every thread stopped and each one that changes the target has an
  * undo.  Kernel rules behind each step: FACTS.md, "Moving a ring". */
 #include "move.h"
+#include "testhook.h"
 #include "maps.h"
 #include "ring.h"
 
@@ -81,7 +82,13 @@ int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx
 			break;
 		}
 		t0 = now_us();
-		status = steps[i].run(ctx);
+		if (test_fault_before_step(ctx, steps[i].name)) {
+			snprintf(ctx->why, sizeof(ctx->why), "step %s failed on request (test hook)",
+				 steps[i].name);
+			status = EXIT_REFUSED;
+		} else {
+			status = steps[i].run(ctx);
+		}
 		rep->us = now_us() - t0;
 		if (status != EXIT_OK) {
 			rep->result = STEP_FAILED;
@@ -315,7 +322,6 @@ static int step_reserve(struct move_ctx *c)
 		return EXIT_REFUSED;
 	}
 	c->reserved = true;
-	inject_test_delay();
 	return EXIT_OK;
 }
 
@@ -482,6 +488,7 @@ int move_execute(struct move_ctx *ctx)
 	ctx->threads = ctx->f.nthreads;
 	status = move_run_steps(move_steps, ARRAY_SIZE(move_steps), ctx,
 				ctx->flags & MOVE_DRY_RUN, inject_signal_arrived);
+	test_fault_before_step(ctx, "thaw");
 	r = thaw_process(&ctx->f);
 	ctx->frozen_us = frozen_us(&ctx->f);
 	ctx->signal = inject_release_signals(&ctx->f);
