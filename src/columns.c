@@ -261,6 +261,12 @@ static struct cell *cell_at(const struct col_table *t, size_t row, size_t slot)
 	return &t->cells[row * t->ncols + slot];
 }
 
+/* Where the cells of shown column s live: a column listed twice is stored once. */
+static size_t stored(const struct col_table *t, size_t s)
+{
+	return (size_t)t->slot_of[t->ids[s]];
+}
+
 void col_table_free(struct col_table *t)
 {
 	if (!t)
@@ -559,7 +565,7 @@ json_t *col_table_row_json(const struct col_table *t, size_t r)
 	json_t *o = json_object();
 
 	for (size_t s = 0; o && s < t->nshown; s++) {
-		json_t *v = cell_json(t, r, s);
+		json_t *v = cell_json(t, r, stored(t, s));
 		if (!v || json_object_set_new(o, t->descs[t->ids[s]].json_key, v) != 0) {
 			json_decref(o);
 			return NULL;
@@ -629,7 +635,7 @@ int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 	for (size_t r = 0; r < rows; r++)
 		for (size_t s = 0; s < n; s++) {
 			char buf[64], *heap;
-			const char *plain = cell_text(t, r, s, flags, buf, &heap);
+			const char *plain = cell_text(t, r, stored(t, s), flags, buf, &heap);
 			char *esc = !plain ? NULL : needs_escape(plain, raw) ?
 				    col_escape(plain, strlen(plain), raw) : strdup(plain);
 			size_t w;

@@ -179,6 +179,18 @@ static void tables(void **state)
 	}
 }
 
+static void a_column_twice(void **state)
+{
+	int ids[] = { C_PID, C_NAME, C_PID };
+	struct col_table *t = sample(ids, 3, -1);
+	char *s = print_to_string(t, COLF_RAW | COLF_NOHEADINGS);
+
+	(void)state;
+	assert_string_equal(s, "100 b\\x01x 100\n9 a 9\n20 c\\x20d 20\n");
+	free(s);
+	col_table_free(t);
+}
+
 static void sorting(void **state)
 {
 	int ids[] = { C_PID, C_NAME };
@@ -309,6 +321,7 @@ int main(void)
 		cmocka_unit_test(human_sizes),
 		cmocka_unit_test(escapes),
 		cmocka_unit_test(tables),
+		cmocka_unit_test(a_column_twice),
 		cmocka_unit_test(sorting),
 		cmocka_unit_test(json_rows),
 		cmocka_unit_test(json_rows_streamed),
