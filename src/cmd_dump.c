@@ -352,10 +352,12 @@ static void recheck_mapping(pid_t pid, const struct ring_map *m, struct dump_rin
 	int err = target_find_rings(pid, &b, &now, &n);
 
 	buf_free(&b);
-	if (err < 0) {
+	if (err == -ESRCH || err == -ENOENT) {
 		r->state = "gone";
 		snprintf(msg, msgsz, "the process exited while the ring was read");
 		r->message = msg;
+	}
+	if (err < 0) {
 		free(now);
 		return;
 	}
