@@ -172,13 +172,17 @@ static void hold_signal(struct frozen_thread *t, int sig)
 		t->held[t->nheld++] = sig;
 }
 
+/* The pidfd only becomes readable once we, the tracer, have collected every thread's
+ * exit; a SIGKILLed target shows first as a zombie (or vanishes) in /proc. */
 static bool process_dead(struct frozen *f)
 {
 	struct pollfd p = { .fd = f->pidfd, .events = POLLIN };
+	struct proc_status ps;
 
 	if (f->dead)
 		return true;
-	if (f->pidfd >= 0 && poll(&p, 1, 0) == 1)
+	if ((f->pidfd >= 0 && poll(&p, 1, 0) == 1) || read_status(f->pid, &ps) < 0 ||
+	    ps.state == 'Z' || ps.state == 'X')
 		f->dead = true;
 	return f->dead;
 }
@@ -518,6 +522,8 @@ static int step_to_syscall_stop(struct frozen *f, struct frozen_thread *t)
 	}
 }
 
+static int resume_registers(struct frozen_thread *t);
+
 int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 {
 	struct frozen_thread *t;
@@ -532,8 +538,11 @@ int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 		return -ESRCH;
 	regs = t->saved;
 	arch_prepare_syscall(&regs, f->syscall_insn, nr, args);
-	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0)
-		return -errno;
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0) {
+		int e = errno;
+		process_dead(f);
+		return -e;
+	}
 	f->injected = true;
 	t->stop = STOP_SYSCALL;      /* from here on, thaw must use the exit-stop rules */
 	/* Entry stop, then exit stop. */
@@ -552,7 +561,21 @@ int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 	if (ptrace(PTRACE_GETREGS, t->tid, NULL, &regs) != 0)
 		return -errno;
 	*result = arch_retval(&regs);
-	return 0;
+	/* Put the thread's own registers back at once rather than at thaw: should aioctl be
+	 * killed before thawing, the kernel detaches the thread and it resumes where it was,
+	 * not after our call inside the vDSO with our arguments in its registers. */
+	return resume_registers(t);
+}
+
+/* Loads what thread t resumes with (its `resume` registers, with the restart fix-up when
+ * it sits at a syscall stop).  0 or -errno. */
+static int resume_registers(struct frozen_thread *t)
+{
+	arch_regs r = t->resume;
+
+	if (t->stop == STOP_SYSCALL)
+		arch_restart_fixup(&r);
+	return ptrace(PTRACE_SETREGS, t->tid, NULL, &r) == 0 ? 0 : -errno;
 }
 
 int thaw_process(struct frozen *f)
@@ -561,22 +584,19 @@ int thaw_process(struct frozen *f)
 
 	for (size_t i = 0; i < f->nthreads; i++) {
 		struct frozen_thread *t = &f->threads[i];
-		arch_regs r = t->resume;
 		int sig = t->stop == STOP_SIGNAL ? t->pending_sig : 0;
 
 		if (t->gone)
 			continue;
-		if (t->stop == STOP_SYSCALL)
-			arch_restart_fixup(&r);
-		if (t->stop == STOP_SYSCALL || memcmp(&t->resume, &t->saved, sizeof(r)) != 0) {
-			if (ptrace(PTRACE_SETREGS, t->tid, NULL, &r) != 0) {
-				if (errno == ESRCH) {
-					t->gone = true;
-					ret = -ESRCH;
-					continue;
-				}
-				ret = -errno;
+		if (t->stop == STOP_SYSCALL || memcmp(&t->resume, &t->saved, sizeof(t->resume)) != 0) {
+			int err = resume_registers(t);
+			if (err == -ESRCH) {
+				t->gone = true;
+				ret = -ESRCH;
+				continue;
 			}
+			if (err)
+				ret = err;
 		}
 		/* Signals the injector dequeued while running our calls go back to it; they
 		 * are delivered once it runs again untraced. */

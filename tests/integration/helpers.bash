@@ -40,11 +40,11 @@ ring_field() {
 stop_targets() {
 	local p
 	for p in "${TARGET_PIDS[@]}"; do
-		pkill -TERM -P "$p" 2>/dev/null
-		kill -TERM "$p" 2>/dev/null
+		pkill -TERM -P "$p" 2>/dev/null || true
+		kill -TERM "$p" 2>/dev/null || true
 	done
 	for p in "${TARGET_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	TARGET_PIDS=()
 }

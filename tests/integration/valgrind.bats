@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# valgrind memcheck over the commands that read and change targets (issue 6): no invalid
+# reads or writes, no leaks.  Not under the sanitizer build (the two do not mix).
+load helpers
+
+setup() {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[[ "$AIOCTL" != */sanitize/* ]] || skip "the sanitizer build runs under ASan instead"
+}
+
+vg() {
+	run valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect "$AIOCTL" "$@"
+}
+
+@test "list, list -J and list -s of a process are memcheck clean" {
+	start_target t ringholder -r 3 -n 64 -p 4
+	vg list "$TARGET_PID"
+	[ "$status" -eq 0 ]
+	vg list -J --output-all "$TARGET_PID"
+	[ "$status" -eq 0 ]
+	vg list -s "$TARGET_PID"
+	[ "$status" -eq 0 ]
+}
+
+@test "list of the whole machine is memcheck clean" {
+	start_target t ringholder -r 1 -p 1
+	vg list
+	[ "$status" -eq 0 ]
+}
+
+@test "dump and dump -J are memcheck clean" {
+	start_target t ringholder -r 2 -n 64 -p 10 -w
+	vg dump "$TARGET_PID"
+	[ "$status" -eq 0 ]
+	vg dump -J -a "$TARGET_PID"
+	[ "$status" -eq 0 ]
+}
+
+@test "usage errors and missing processes are memcheck clean" {
+	vg list -o NOSUCHCOLUMN
+	[ "$status" -eq 2 ]
+	vg dump 999999999
+	[ "$status" -ne 99 ]
+}
