@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 /* ---- the column tables ---- */
 
@@ -169,6 +171,7 @@ struct scan {
 	size_t n, cap;
 	size_t shown;                /* rings[0..shown) are listed; the rest only share them */
 	struct buf b;
+	size_t nprocs;               /* processes enumerated (0 for explicit PIDs) */
 	unsigned proc_denied, proc_failed, ring_denied;
 	int proc_failed_err;
 };
@@ -241,11 +244,13 @@ static int scan_machine(struct scan *s)
 	pid_t pid, self = getpid();
 
 	if (!it) {
-		errmsg_errno(errno, "cannot enumerate processes");
-		return -errno;
+		int e = errno;
+		errmsg_errno(e, "cannot enumerate processes");
+		return -e;
 	}
 	while ((pid = proc_iter_next(it)) > 0) {
 		int r;
+		s->nprocs++;
 		if (pid == self)
 			continue;
 		r = scan_pid(s, pid);
@@ -258,16 +263,27 @@ static int scan_machine(struct scan *s)
 	}
 	proc_iter_free(it);
 	s->shown = s->n;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rings[i].err == EPERM || s->rings[i].err == EACCES)
+			s->ring_denied++;
 	return 0;
 }
 
-static bool is_listed_ring(const struct scan *s, const struct ring_map *m)
+/* The listed ring with the same identity as m, or NULL. */
+static const struct list_ring *listed_ring(const struct scan *s, const struct ring_map *m)
 {
 	for (size_t i = 0; i < s->shown; i++)
 		if (s->rings[i].map.inode == m->inode && s->rings[i].map.dev_major == m->dev_major &&
 		    s->rings[i].map.dev_minor == m->dev_minor)
-			return true;
-	return false;
+			return &s->rings[i];
+	return NULL;
+}
+
+/* Whether two PIDs share one address space: a thread ID given on the command line maps
+ * the same rings as its process without being another process. */
+static bool same_vm(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
 }
 
 /* For explicit PIDs: who else maps their rings (a fork copies the mapping)?  Only the
@@ -290,8 +306,10 @@ static int scan_sharers(struct scan *s, const struct list_opts *o)
 		if (asked || target_find_rings(pid, &s->b, &maps, &n) < 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
+			const struct list_ring *mine = listed_ring(s, &maps[i]);
 			struct list_ring *lr;
-			if (!is_listed_ring(s, &maps[i]))
+
+			if (!mine || same_vm(mine->pid, pid))
 				continue;
 			lr = new_ring(s);
 			if (!lr) {
@@ -341,7 +359,7 @@ static int fetch_details(struct scan *s, unsigned want, struct procs *p)
 	p->info = calloc(k ? k : 1, sizeof(*p->info));
 	if (!p->info)
 		return -ENOMEM;
-	if (k && procinfo_fetch(p->pids, k, want, p->info) < 0)
+	if (k && procinfo_fetch(p->pids, k, s->nprocs, want, p->info) < 0)
 		errmsg("cannot read process details with libproc2");
 	for (size_t i = 0; i < s->n; i++) {
 		struct list_ring *r = &s->rings[i];
@@ -404,7 +422,8 @@ static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
 		col_set_u64(t, row, LC_HEAD, r->hdr.head);
 		col_set_u64(t, row, LC_TAIL, r->hdr.tail);
 		col_set_u64(t, row, LC_ID, r->hdr.id);
-		if (!(r->problems & (RING_BAD_HEAD | RING_BAD_TAIL)) && r->hdr.nr)
+		/* A count from a header that fails its checks would be made up. */
+		if (!r->problems)
 			col_set_u64(t, row, LC_PENDING, ring_pending(&r->hdr));
 	}
 	if (ring_request_range(len, ncpus, &lo, &hi)) {
@@ -419,9 +438,18 @@ static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
 	col_set_str(t, row, LC_STATE, list_ring_state(r));
 	col_set_u64(t, row, LC_OWNER, (uint64_t)r->owner);
 	if (col_table_wants(t, LC_SHARED)) {
-		uint64_t others[64];
-		size_t n = list_sharers(s->rings, i, others, ARRAY_SIZE(others));
-		col_set_array(t, row, LC_SHARED, others, n < ARRAY_SIZE(others) ? n : ARRAY_SIZE(others));
+		/* A preforking server can share one ring with hundreds of workers. */
+		size_t in_group = 1, n;
+		uint64_t *others;
+
+		for (size_t k = r->next_in_group; k != i; k = s->rings[k].next_in_group)
+			in_group++;
+		others = malloc(in_group * sizeof(*others));
+		if (others) {
+			n = list_sharers(s->rings, i, others, in_group);
+			col_set_array(t, row, LC_SHARED, others, n);
+			free(others);
+		}
 	}
 }
 
@@ -471,31 +499,84 @@ static int select_columns(const struct list_opts *o, const struct column_desc *d
 	return (int)n;
 }
 
-static int print_json(struct col_table *t, const char *key, uint64_t aio_nr, uint64_t aio_max_nr,
-		      bool budget_ok, bool headroom)
-{
-	json_t *root = json_object(), *rows = col_table_json(t);
-	char *s;
+/* The system-wide budget, and with --summary what the rings seen account for. */
+struct budget {
+	bool ok;                     /* /proc/sys/fs/aio-nr and aio-max-nr were readable */
+	uint64_t nr, max;
+	bool summary;
+	size_t rings;                /* distinct rings seen (a shared one counts once) */
+	uint64_t lo, hi;             /* what they asked io_setup for, in all */
+};
 
-	if (!root || !rows || json_object_set_new(root, key, rows) != 0) {
-		json_decref(root);
-		return -ENOMEM;
+static void print_json_int(const char *key, bool ok, uint64_t v)
+{
+	if (ok)
+		printf(",\n  \"%s\": %" PRIu64, key, v);
+	else
+		printf(",\n  \"%s\": null", key);
+}
+
+/* {"rings": [...], "aio_nr": N, "aio_max_nr": M} (with --summary "processes" and the
+ * budget's other figures).  Rows are dumped by jansson one at a time, so that a machine
+ * with thousands of rings needs no document-sized tree in memory; the frame around
+ * them is fixed ASCII. */
+static int print_json(struct col_table *t, const struct budget *b)
+{
+	printf("{\n  \"%s\": [", b->summary ? "processes" : "rings");
+	if (col_table_rows(t)) {
+		putchar('\n');
+		if (col_table_print_json_rows(t, "    ", stdout) < 0)
+			return -ENOMEM;
+		fputs("  ", stdout);
 	}
-	json_object_set_new(root, "aio_nr", budget_ok ? json_integer((json_int_t)aio_nr) : json_null());
-	json_object_set_new(root, "aio_max_nr",
-			    budget_ok ? json_integer((json_int_t)aio_max_nr) : json_null());
-	if (headroom)
-		json_object_set_new(root, "headroom", budget_ok ?
-				    json_integer(aio_max_nr > aio_nr ? (json_int_t)(aio_max_nr - aio_nr) : 0) :
-				    json_null());
-	/* Six significant digits keep SHARE readable (99.9985, not 99.99847412109375). */
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	json_decref(root);
-	if (!s)
+	putchar(']');
+	print_json_int("aio_nr", b->ok, b->nr);
+	print_json_int("aio_max_nr", b->ok, b->max);
+	if (b->summary) {
+		print_json_int("headroom", b->ok, b->max > b->nr ? b->max - b->nr : 0);
+		print_json_int("rings_seen", true, b->rings);
+		print_json_int("req_min", true, b->lo);
+		print_json_int("req_max", true, b->hi);
+	}
+	fputs("\n}\n", stdout);
+	return 0;
+}
+
+/* The summary's last line: the answer to "how close is io_setup to EAGAIN?". */
+static void print_budget_line(const struct budget *b)
+{
+	if (!b->ok)
+		return;
+	printf("aio-nr %" PRIu64 ", aio-max-nr %" PRIu64 ", headroom %" PRIu64 "; "
+	       "%zu ring%s seen, asked for %" PRIu64 "-%" PRIu64 " events in all\n",
+	       b->nr, b->max, b->max > b->nr ? b->max - b->nr : 0, b->rings,
+	       b->rings == 1 ? "" : "s", b->lo, b->hi);
+}
+
+/* --summary rows: the processes of interest (all, or the PIDs given; processes that only
+ * share rings with them stay out), ranked by their fitted share of aio-max-nr. */
+static int build_summary(struct col_table *t, const struct scan *s, const struct procs *p,
+			 const struct list_opts *o, unsigned ncpus, struct budget *b)
+{
+	struct proc_summary *sum;
+	double fit;
+	long cnt = list_summarize(s->rings, s->n, ncpus, b->nr, &sum, &fit), k = 0;
+
+	if (cnt < 0)
 		return -ENOMEM;
-	fputs(s, stdout);
-	fputc('\n', stdout);
-	free(s);
+	for (long i = 0; i < cnt; i++) {
+		bool listed = o->npids == 0;
+		for (size_t j = 0; j < o->npids && !listed; j++)
+			listed = o->pids[j] == sum[i].pid;
+		if (!listed)
+			continue;
+		b->rings += sum[i].owned;
+		b->lo += sum[i].req_lo;
+		b->hi += sum[i].req_hi;
+		sum[k++] = sum[i];
+	}
+	add_summary_rows(t, sum, k, p, b->ok ? b->max : 0);
+	free(sum);
 	return 0;
 }
 
@@ -509,6 +590,36 @@ static unsigned details_wanted(const struct col_table *t, bool summary)
 	    col_table_wants(t, summary ? SC_CGROUP : LC_CGROUP))
 		want |= PROCINFO_CGROUP;
 	return want;
+}
+
+/* Scans the PIDs given, saying on stderr what went wrong with each; returns the exit
+ * status the first failure calls for (0 if none). */
+static int scan_given(struct scan *s, const struct list_opts *o)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < o->npids; i++) {
+		pid_t pid = o->pids[i];
+		size_t before = s->n;
+		int r = scan_pid(s, pid);
+
+		if (r == -ESRCH || r == -ENOENT) {
+			errmsg("pid %d: no such process", (int)pid);
+			status = status ? status : EXIT_NOPROC;
+		} else if (r < 0) {
+			errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
+			status = status ? status : exit_for_errno(-r);
+		} else if (s->n == before) {
+			errmsg("pid %d: no AIO rings", (int)pid);
+		}
+		for (size_t k = before; k < s->n; k++)
+			if (s->rings[k].err) {
+				errmsg_errno(s->rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
+					     (int)pid, s->rings[k].map.start);
+				status = status ? status : exit_for_errno(s->rings[k].err);
+			}
+	}
+	return status;
 }
 
 /* The one stderr line about processes and rings that could not be read. */
@@ -541,12 +652,10 @@ int cmd_list(int argc, char **argv)
 	struct scan s = { 0 };
 	struct procs p = { 0 };
 	struct col_table *t = NULL;
-	struct proc_summary *sum = NULL;
 	const struct column_desc *descs;
 	size_t ndescs;
 	int ids[64], sort_id = -1, n, status = EXIT_OK, err_status = 0;
-	uint64_t aio_nr = 0, aio_max_nr = 0;
-	bool budget_ok;
+	struct budget b = { 0 };
 	unsigned ncpus = possible_cpus();
 
 	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
@@ -588,36 +697,13 @@ int cmd_list(int argc, char **argv)
 		if (scan_machine(&s) < 0)
 			status = EXIT_REFUSED;
 	} else {
-		for (size_t i = 0; i < o.npids; i++) {
-			pid_t pid = o.pids[i];
-			size_t before = s.n;
-			int r = scan_pid(&s, pid);
-
-			if (r == -ESRCH || r == -ENOENT) {
-				errmsg("pid %d: no such process", (int)pid);
-				err_status = err_status ? err_status : EXIT_NOPROC;
-			} else if (r < 0) {
-				errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
-				err_status = err_status ? err_status : exit_for_errno(-r);
-			} else if (s.n == before) {
-				errmsg("pid %d: no AIO rings", (int)pid);
-			}
-			for (size_t k = before; k < s.n; k++)
-				if (s.rings[k].err) {
-					errmsg_errno(s.rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
-						     (int)pid, s.rings[k].map.start);
-					err_status = err_status ? err_status : exit_for_errno(s.rings[k].err);
-				}
-		}
+		err_status = scan_given(&s, &o);
 		s.shown = s.n;
 		/* Sharing decides STATE, OWNER, SHARED and the summary's attribution. */
 		if (s.n && (o.summary || col_table_wants(t, LC_STATE) || col_table_wants(t, LC_OWNER) ||
 			    col_table_wants(t, LC_SHARED)) && scan_sharers(&s, &o) == -ENOMEM)
 			status = EXIT_REFUSED;
 	}
-	for (size_t i = 0; i < s.shown && o.npids == 0; i++)
-		if (s.rings[i].err == EPERM || s.rings[i].err == EACCES)
-			s.ring_denied++;
 
 	/* details, group */
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
@@ -625,25 +711,12 @@ int cmd_list(int argc, char **argv)
 		status = EXIT_REFUSED;
 	/* (--probe would set s.rings[i].liveness for i < s.shown here.) */
 
-	budget_ok = read_aio_budget(&aio_nr, &aio_max_nr);
+	b.ok = read_aio_budget(&b.nr, &b.max);
+	b.summary = o.summary;
 	if (status == EXIT_OK) {
 		if (o.summary) {
-			double fit;
-			long cnt = list_summarize(s.rings, s.n, ncpus, aio_nr, &sum, &fit);
-			if (cnt < 0) {
+			if (build_summary(t, &s, &p, &o, ncpus, &b) < 0)
 				status = EXIT_REFUSED;
-			} else {
-				/* Processes that only share rings with the listed ones stay out. */
-				long k = 0;
-				for (long i = 0; i < cnt; i++) {
-					bool listed = o.npids == 0;
-					for (size_t j = 0; j < o.npids && !listed; j++)
-						listed = o.pids[j] == sum[i].pid;
-					if (listed)
-						sum[k++] = sum[i];
-				}
-				add_summary_rows(t, sum, k, &p, budget_ok ? aio_max_nr : 0);
-			}
 		} else {
 			for (size_t i = 0; i < s.shown; i++)
 				add_ring_row(t, &s, i, &p, ncpus);
@@ -652,15 +725,14 @@ int cmd_list(int argc, char **argv)
 	if (status == EXIT_OK) {
 		col_table_sort(t, false);
 		if (o.flags & COLF_JSON) {
-			if (print_json(t, o.summary ? "processes" : "rings", aio_nr, aio_max_nr,
-				       budget_ok, o.summary) < 0)
+			if (print_json(t, &b) < 0)
 				status = EXIT_REFUSED;
 		} else {
 			if (col_table_rows(t) && col_table_print(t, o.flags, stdout) < 0)
 				status = EXIT_REFUSED;
-			if (o.summary && !(o.flags & COLF_RAW) && budget_ok)
-				printf("aio-nr %" PRIu64 ", aio-max-nr %" PRIu64 ", headroom %" PRIu64 "\n",
-				       aio_nr, aio_max_nr, aio_max_nr > aio_nr ? aio_max_nr - aio_nr : 0);
+			/* Raw output stays one record per line for scripts. */
+			if (o.summary && !(o.flags & COLF_RAW))
+				print_budget_line(&b);
 		}
 		if (status == EXIT_OK && !col_table_rows(t))
 			status = EXIT_NOTHING;
@@ -671,7 +743,6 @@ int cmd_list(int argc, char **argv)
 	else if (status == EXIT_NOTHING && err_status)
 		status = err_status;
 
-	free(sum);
 	procs_free(&p);
 	col_table_free(t);
 	buf_free(&s.b);

@@ -56,7 +56,6 @@ int move_step_rewrite_refs(struct move_ctx *c)
 		return err == -ESRCH ? EXIT_REFUSED : exit_for_errno(-err);
 	}
 	c->refs_fixed = true;
-	inject_test_delay();
 	return EXIT_OK;
 }
 

@@ -4,80 +4,10 @@
 # every refusal or failure leaves the target exactly as it was.
 
 load helpers
+load movetarget
 bats_require_minimum_version 1.5.0
 
 DEST=0x500000000000
-
-# start_mt NAME ARGS...: movetarget with a command pipe on stdin; sets TARGET_PID, RING.
-start_mt() {
-	local name=$1
-	shift
-	local fifo="$BATS_TEST_TMPDIR/$name.in" out="$BATS_TEST_TMPDIR/$name.out"
-	mkfifo "$fifo"
-	"$TARGETS/movetarget" "$@" <"$fifo" >"$out" 2>"$BATS_TEST_TMPDIR/$name.err" &
-	TARGET_PIDS+=("$!")
-	local fd
-	exec {fd}>"$fifo"
-	eval "FD_$name=$fd"
-	for _ in $(seq 1 1000); do
-		if grep -q '^ready ' "$out" 2>/dev/null; then
-			TARGET_PID=$(awk '/^ready /{print $2; exit}' "$out")
-			RING=$(awk '/^ring /{r=$2} END{print r}' "$out")
-			return 0
-		fi
-		sleep 0.01
-	done
-	echo "movetarget did not become ready" >&2
-	cat "$BATS_TEST_TMPDIR/$name.err" >&2
-	return 1
-}
-
-# ask NAME COMMAND REPLY-PREFIX: sends a command and prints the first new line starting
-# with the prefix (waits up to 20 s).
-ask() {
-	local name=$1 cmd=$2 prefix=$3 out="$BATS_TEST_TMPDIR/$1.out" fdvar="FD_$1"
-	local before
-	before=$(wc -l <"$out")
-	echo "$cmd" >&"${!fdvar}"
-	for _ in $(seq 1 2000); do
-		local line
-		line=$(tail -n +"$((before + 1))" "$out" | grep -m1 "^$prefix" || true)
-		if [ -n "$line" ]; then
-			echo "$line"
-			return 0
-		fi
-		sleep 0.01
-	done
-	echo "no reply '$prefix' to '$cmd'" >&2
-	return 1
-}
-
-# wait_line NAME PATTERN: waits up to 20 s for a line in the target's output.
-wait_line() {
-	for _ in $(seq 1 2000); do
-		grep -q "$2" "$BATS_TEST_TMPDIR/$1.out" && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
-maps_of() { cat "/proc/$1/maps"; }
-
-# The target is running, untraced and not stopped.
-untouched() {
-	local pid=$1
-	[ "$(awk '/^TracerPid:/{print $2}' /proc/$pid/status)" = 0 ]
-	! grep -q '^State:.*[tT] (' /proc/$pid/status
-}
-
-teardown() {
-	stop_targets
-	local v
-	for v in ${!FD_*}; do
-		eval "exec ${!v}>&-" 2>/dev/null || true
-		unset "$v"
-	done
-}
 
 @test "move: pending completions are reaped intact at the new address" {
 	start_mt t -p 5
@@ -307,16 +237,7 @@ refused() {
 	[[ "$output" == *"zombie"* ]]
 }
 
-@test "move refuses a 32-bit process" {
-	if ! printf 'int main(void){for(;;);}' | cc -m32 -x c -o "$BATS_TEST_TMPDIR/t32" - 2>/dev/null; then
-		skip "no 32-bit toolchain (gcc-multilib) on this machine"
-	fi
-	"$BATS_TEST_TMPDIR/t32" &
-	TARGET_PIDS+=("$!")
-	run "$AIOCTL" move "$!" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"32-bit"* ]]
-}
+# A 32-bit target: tests/integration/compat32.bats.
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1
@@ -363,7 +284,7 @@ refused() {
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAIL_STEP=verify run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -379,7 +300,7 @@ refused() {
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FROZEN_DELAY_MS=3000 timeout 30 "$AIOCTL" move "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -399,7 +320,7 @@ refused() {
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FROZEN_DELAY_MS=2000 "$AIOCTL" move "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do

@@ -179,7 +179,8 @@ keeper_moves() {
 	before=$(echo "$output" | jq -c '[.refs[] | select(.kind == "memory") | [.address, .value]]')
 	[ "$(echo "$before" | jq length)" -ge 5 ]
 	dest=$(canon $(($(low_gap "$TARGET_PID") + 0x100000)))
-	AIOCTL_TEST_REFS_FAIL_AFTER=3 run "$AIOCTL" move -J --ring "$RING" "$TARGET_PID" "$dest"
+	[ -x "$AIOCTL_TEST" ] || skip "no build/aioctl-test (make tests-build)"
+	AIOCTL_TEST_REFS_FAIL_AFTER=3 run "$AIOCTL_TEST" move -J --ring "$RING" "$TARGET_PID" "$dest"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"aioctl: pid $TARGET_PID: ring $RING -> $dest: cannot rewrite the reference at 0x"*"; target unchanged"* ]]
 	json=$(sed '/^aioctl: /d' <<<"$output")
@@ -191,7 +192,7 @@ keeper_moves() {
 	after=$(echo "$output" | jq -c '[.refs[] | select(.kind == "memory") | [.address, .value]]')
 	[ "$before" = "$after" ]
 	# and a later step failing unwinds a complete rewrite the same way
-	AIOCTL_TEST_FAIL_STEP=tombstone run "$AIOCTL" move --tombstone --ring "$RING" "$TARGET_PID" "$dest"
+	AIOCTL_TEST_FAULT=tombstone:fail run "$AIOCTL_TEST" move --tombstone --ring "$RING" "$TARGET_PID" "$dest"
 	[ "$status" -eq 5 ]
 	[ "$(rings_of "$TARGET_PID")" = "$RING" ]
 	! grep -q "^${dest#0x}-" "/proc/$TARGET_PID/maps"
