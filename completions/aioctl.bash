@@ -31,12 +31,19 @@ _aioctl_pids()
 }
 
 # Column names for -o/--output (a comma-separated list, optionally starting with +)
-# and --sort (one name).
+# and --sort (one name); --summary has columns of its own.
 _aioctl_columns()
 {
-    local prog cols prefix= word=$cur
+    local prog cols prefix= word=$cur summary= w
     prog=$(_aioctl_prog)
-    cols=$("$prog" list -H -r 2>/dev/null | cut -f1)
+    for w in "${words[@]:cmd_index+1}"; do
+        case $w in
+            --summary) summary=--summary ;;
+            --*) ;;
+            -*s*) summary=--summary ;;
+        esac
+    done
+    cols=$("$prog" list $summary -H -r 2>/dev/null | cut -f1)
     if [[ $1 == list ]]; then
         if [[ $word == *,* ]]; then
             prefix=${word%,*},
@@ -101,26 +108,26 @@ _aioctl()
                 --sort) _aioctl_columns sort; return ;;
             esac
             opts='-J --json -o --output --output-all -H --list-columns -n --noheadings
-                  -r --raw -b --bytes --sort -s --summary --probe'
+                  -r --raw -b --bytes --sort -s --summary'
             ;;
         dump)
             case $prev in
                 -r | --ring) _aioctl_rings; return ;;
-                --raw) _filedir; return ;;
+                -R | --raw) _filedir; return ;;
             esac
-            opts='-r --ring -a --all-slots --raw -J --json'
+            opts='-r --ring -a --all-slots -R --raw -N --no-iocb -J --json'
             ;;
         refs)
             case $prev in
-                -r | --ring) _aioctl_rings; return ;;
+                --ring) _aioctl_rings; return ;;
             esac
-            opts='-r --ring -J --json --no-freeze'
+            opts='--ring -J --json --no-freeze'
             ;;
         move)
             case $prev in
                 -r | --ring) _aioctl_rings; return ;;
             esac
-            opts='-r --ring -n --dry-run -J --json --no-fix-refs --tombstone --force'
+            opts='-r --ring -n --dry-run -J --json -f --force'
             ;;
         check)
             opts='-J --json'
@@ -147,9 +154,11 @@ _aioctl()
         fi
         case ${words[i]} in
             --*=*) ;;
-            -o | --output | --sort | --raw)
-                [[ $cmd == list && ${words[i]} == --raw ]] || skip=1 ;;
-            -r | --ring)
+            -o | --output | --sort | -R | --ring)
+                skip=1 ;;
+            --raw)
+                [[ $cmd == dump ]] && skip=1 ;;
+            -r)
                 [[ $cmd == list ]] || skip=1 ;;
             -*) ;;
             *) ((npos++)) ;;

@@ -39,6 +39,11 @@ done
 if [ -z "$target" ]; then
 	echo "demo: the ring-holding process did not start:" >&2
 	cat "$out" >&2
+	# io_setup fails with EAGAIN once the system-wide budget is used up
+	nr=$(cat /proc/sys/fs/aio-nr 2>/dev/null) max=$(cat /proc/sys/fs/aio-max-nr 2>/dev/null)
+	if [ -n "$nr" ] && [ -n "$max" ] && [ $((max - nr)) -lt 64 ]; then
+		echo "demo: the AIO budget is used up (aio-nr $nr of aio-max-nr $max); 'aioctl list -s' shows who holds it" >&2
+	fi
 	exit 5
 fi
 

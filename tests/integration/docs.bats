@@ -35,14 +35,14 @@ help_short_long() {
 	sed -nE 's/^ {1,8}-([^- ]), --([a-z0-9][a-z0-9-]*).*/\1 \2/p' | sort -u
 }
 
-# The roff line after each .TP in section SECTION (and subsection SUB, if given), with
-# \- turned into -.
+# The roff line after each .TP in section SECTION (and subsection SUB, if given; "-"
+# for the part before any subsection), with \- turned into -.
 man_tags() {
 	awk -v want_sec="$1" -v want_sub="${2-}" '
 		/^\.SH/ { sec = $0; sub(/^\.SH +/, "", sec); gsub(/"/, "", sec); ss = ""; next }
 		/^\.SS/ { ss = $0; sub(/^\.SS +/, "", ss); gsub(/"/, "", ss); next }
 		/^\.TP/ { tp = 1; next }
-		tp { tp = 0; if (sec == want_sec && (want_sub == "" || ss == want_sub)) { gsub(/\\-/, "-"); print } }
+		tp { tp = 0; if (sec == want_sec && (want_sub == "" || ss == want_sub || (want_sub == "-" && ss == ""))) { gsub(/\\-/, "-"); print } }
 	' "$MAN"
 }
 
@@ -55,14 +55,16 @@ man_global_opts() {
 	man_tags OPTIONS | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sed 's/^--//' | sort -u
 }
 
+# Columns the manual describes: those of the ring table (COLUMNS itself), or with
+# "Summary columns" those of list --summary.
 man_columns() {
-	man_tags COLUMNS | sed -nE 's/^\.B +"?([A-Z][A-Z0-9-]*)"?$/\1/p' | sort -u
+	man_tags COLUMNS "${1:--}" | sed -nE 's/^\.B +"?([A-Z][A-Z0-9-]*)"?$/\1/p' | sort -u
 }
 
 # Column names as `aioctl list -H` prints them (the first word of each line that is a
 # column name; headings such as "Available columns:" are not).
 list_columns() {
-	"$AIOCTL" list -H | awk '{ print $1 }' | grep -E '^[A-Z][A-Z0-9-]*$' | sort -u
+	"$AIOCTL" list "$@" -H | awk '{ print $1 }' | grep -E '^[A-Z][A-Z0-9-]*$' | sort -u
 }
 
 # complete_bash WORD...: the candidates bash offers for the last word (give '' to
@@ -81,6 +83,29 @@ complete_bash() {
 # complete_fish LINE: the candidates fish offers at the end of LINE (without descriptions).
 complete_fish() {
 	fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$FISH_COMP" "$1" | cut -f1
+}
+
+# complete_zsh WORD...: the candidates zsh offers at the end of the line, from a real
+# interactive zsh on a pseudo-terminal (zsh/zpty) with compinit and our completion in
+# fpath; compadd is wrapped to print every match it is given.
+complete_zsh() {
+	local script=$BATS_TEST_TMPDIR/complete.zsh
+	cat >"$script" <<'ZSH'
+zmodload zsh/zpty || exit 3
+compdir=$1; shift
+zpty z zsh -f -i
+zpty -w z "PS1='' PROMPT='' RPROMPT=''; fpath=($compdir \$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __h; builtin compadd -A __h "$@"; print -rl -- "<c>"${^__h}; builtin compadd "$@" }'
+# zle drops what was typed ahead of its start: wait for the shell to be ready
+zpty -w z "bindkey '^I' complete-word; print -r -- '<re''ady>'"
+zpty -r z out '*<ready>*'
+zpty -wn z "$*"$'\t'
+zpty -w z $'\C-u'"print -r -- '<e''nd>'"
+zpty -r z out '*<end>*'
+zpty -d z
+print -r -- "$out" | tr -d '\r' | grep -ao '<c>[^ ]*' | sed 's/^<c>//' | sort -u
+ZSH
+	timeout 60 zsh -f "$script" "$REPO/completions" "$@"
 }
 
 # The options the zsh completion lists for command CMD (its branch of the case), plus
@@ -236,12 +261,25 @@ check_command_no_extra() {
 	assert_none_missing "the manual describes columns list -H does not have" "$(missing "$(man_columns)" "$cols")"
 }
 
+@test "every column of aioctl list --summary -H is described under Summary columns, and no other" {
+	need list
+	"$AIOCTL" list --help | grep -q -- '--summary' || skip "aioctl list has no --summary"
+	cols=$(list_columns --summary)
+	[ "$(wc -l <<<"$cols")" -ge 3 ]
+	[ "$cols" != "$(list_columns)" ]
+	doc=$(man_columns "Summary columns")
+	assert_none_missing "summary columns not described in the manual" "$(missing "$cols" "$doc")"
+	assert_none_missing "the manual describes summary columns list -s -H does not have" "$(missing "$doc" "$cols")"
+}
+
 @test "aioctl list -H -r prints NAME<TAB>description for the same columns (completions read it)" {
 	need list
 	raw=$("$AIOCTL" list -H -r)
 	bad=$(grep -vP '^[A-Z][A-Z0-9-]*\t\S' <<<"$raw" || true)
 	[ -z "$bad" ] || { echo "lines not NAME<TAB>description: $bad" >&2; return 1; }
 	[ "$(cut -f1 <<<"$raw" | sort -u)" = "$(list_columns)" ]
+	# the completions take --summary's columns from here too
+	[ "$("$AIOCTL" list --summary -H -r | cut -f1 | sort -u)" = "$(list_columns --summary)" ]
 }
 
 @test "every exit status 0..6 is documented in the manual, the README and aioctl --help" {
@@ -323,6 +361,40 @@ norm_addrs() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	run zsh -fc "autoload -U compinit; compinit -u -d $BATS_TEST_TMPDIR/zcd; fpath=($REPO/completions \$fpath); autoload -U _aioctl; whence -w _aioctl"
 	[ "$status" -eq 0 ]
+}
+
+@test "zsh completes commands, options and columns" {
+	command -v zsh >/dev/null || skip "zsh is not installed (make deps installs it)"
+	run complete_zsh aioctl li
+	[ "$output" = list ]
+	run complete_zsh aioctl list --ou
+	[ "$(echo $output)" = "--output --output-all" ]
+	run complete_zsh aioctl move --dr
+	[ "$output" = --dry-run ]
+	implemented list || return 0
+	run complete_zsh "$AIOCTL" list -o PID,
+	[ "$output" = "$("$AIOCTL" list -H -r | cut -f1 | sort -u)" ]
+	run complete_zsh "$AIOCTL" list -s --sort ''
+	[ "$output" = "$("$AIOCTL" list -s -H -r | cut -f1 | sort -u)" ]
+}
+
+@test "make demo's script shows the demo process's rings with list and dump, and stops it" {
+	need list
+	need dump
+	need_aio_headroom 64
+	run env BUILD="${BUILD:-build}" "$REPO/tests/demo.sh"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	pid=$(awk '/^  ready /{ print $2; exit }' <<<"$output")
+	[ -n "$pid" ]
+	# both rings the holder reported appear in list's and in dump's output
+	for a in $(awk '/^  ring /{ print $2 }' <<<"$output"); do
+		[ "$(grep -c -- "$a" <<<"$output")" -ge 3 ] || { echo "ring $a not shown" >&2; return 1; }
+	done
+	grep -q '^\$ aioctl list ' <<<"$output"
+	grep -q '^\$ aioctl dump ' <<<"$output"
+	grep -q '5 pending' <<<"$output"
+	# the holder is gone
+	! kill -0 "$pid" 2>/dev/null
 }
 
 @test "the fish completion is valid fish and completes commands, options and columns" {
