@@ -671,3 +671,25 @@ void inject_test_delay(void)
 			;
 	}
 }
+
+int probe_liveness(pid_t pid, const uint64_t *addrs, size_t n, long *results)
+{
+	struct frozen f;
+	int status = freeze_process(pid, FREEZE_QUIET, &f), sig;
+
+	if (status != EXIT_OK)
+		return status;
+	for (size_t i = 0; i < n; i++) {
+		const long args[6] = { (long)addrs[i], 0, 0, 0, 0, 0 };
+		if (inject_signal_arrived() || remote_syscall(&f, SYS_io_getevents, args, &results[i]) < 0) {
+			status = EXIT_REFUSED;
+			break;
+		}
+	}
+	if (thaw_process(&f) < 0)
+		status = EXIT_REFUSED;
+	sig = inject_release_signals(&f);
+	if (sig)
+		inject_honour_signal(sig);
+	return status;
+}
