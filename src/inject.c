@@ -108,6 +108,11 @@ int inject_precheck(pid_t pid, unsigned flags)
 	struct proc_status ps;
 	int r = read_status(pid, &ps);
 
+	if (pid == getpid()) {
+		if (!QUIET(flags))
+			errmsg("pid %d: refused: that is aioctl itself", (int)pid);
+		return EXIT_REFUSED;
+	}
 	if (r < 0) {
 		if (!QUIET(flags))
 			errmsg_errno(-r, "pid %d", (int)pid);
@@ -470,6 +475,15 @@ int freeze_process(pid_t pid, unsigned flags, struct frozen *f)
 			continue;
 		if (f->injector == (size_t)-1 || (f->threads[f->injector].in_syscall && !t->in_syscall))
 			f->injector = i;
+	}
+	if (f->injector == (size_t)-1) {
+		/* Every thread sits in a signal-delivery stop: none can run our calls without
+		 * first handling its signal. */
+		if (!QUIET(flags))
+			errmsg("pid %d: refused: no thread is free to run system calls (signals being "
+			       "delivered); try again", (int)pid);
+		status = EXIT_REFUSED;
+		goto fail;
 	}
 	if (find_vdso_syscall(pid, &f->syscall_insn) != 0 &&
 	    find_thread_syscall(f, &f->syscall_insn) != 0) {
