@@ -108,7 +108,7 @@ _aioctl()
                 --sort) _aioctl_columns sort; return ;;
             esac
             opts='-J --json -o --output --output-all -H --list-columns -n --noheadings
-                  -r --raw -b --bytes --sort -s --summary'
+                  -r --raw -b --bytes --sort -s --summary --probe'
             ;;
         dump)
             case $prev in

@@ -119,6 +119,7 @@ complete -c aioctl -n $c -s r -l raw -d 'unaligned output for scripts'
 complete -c aioctl -n $c -s b -l bytes -d 'sizes in bytes'
 complete -c aioctl -n $c -l sort -x -a '(__aioctl_sort_columns)' -d 'sort by column'
 complete -c aioctl -n $c -s s -l summary -d 'one row per process, ranked by its share of aio-max-nr'
+complete -c aioctl -n $c -l probe -d 'stop each process briefly to tell live, inherited and dead rings apart'
 
 # dump PID
 set -l c '__fish_seen_subcommand_from dump'

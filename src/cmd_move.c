@@ -19,11 +19,13 @@ struct move_args {
 	int nargs;
 };
 
+enum { OPT_FORCE = 0x100 };
+
 static const struct argp_option options[] = {
 	{ "ring", 'r', "OLD", 0, "the ring to move (its address); required when the process has several", 0 },
 	{ "dry-run", 'n', NULL, 0, "check everything, change nothing", 0 },
 	{ "json", 'J', NULL, 0, "JSON output", 0 },
-	{ "force", 'f', NULL, 0, "move although the application's own copies of the context id "
+	{ "force", OPT_FORCE, NULL, 0, "move although the application's own copies of the context id "
 	  "keep the old address", 0 },
 	{ 0 }
 };
@@ -36,7 +38,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'r': a->ring_s = arg; return 0;
 	case 'n': a->dry_run = true; return 0;
 	case 'J': a->json = true; return 0;
-	case 'f': a->force = true; return 0;
+	case OPT_FORCE: a->force = true; return 0;
 	case ARGP_KEY_ARG:
 		if (a->nargs == 0)
 			a->pid_s = arg;

@@ -97,10 +97,10 @@ int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx
 		rep->result = STEP_DONE;
 		done = i + 1;
 	}
-	if (status == EXIT_OK)
+	if (status == EXIT_OK && !dry_run)
 		return EXIT_OK;
 
-	/* Unwind: every completed step, newest first.  An undo that fails does not stop the
+	/* Unwind (a dry run unwinds what it tried, such as the reservation): every completed step, newest first.  An undo that fails does not stop the
 	 * others: each one gives back what it can. */
 	for (size_t i = done; i-- > 0; ) {
 		struct move_step_report *rep = &ctx->report[i];
@@ -471,7 +471,7 @@ static int step_verify(struct move_ctx *c)
 static const struct move_step move_steps[] = {
 	{ "revalidate", step_revalidate, NULL, true },
 	{ "probe", step_probe, NULL, true },
-	{ "reserve", step_reserve, undo_reserve, false },
+	{ "reserve", step_reserve, undo_reserve, true },
 	{ "mremap", step_mremap, undo_mremap, false },
 	{ "retarget-threads", step_retarget_threads, undo_retarget_threads, false },
 	{ "verify", step_verify, NULL, false },

@@ -19,7 +19,7 @@ struct move_step {
 	int (*run)(struct move_ctx *ctx);
 	/* 0, or -1 when the undo failed (the target is then not as it was: EXIT_BROKEN). */
 	int (*undo)(struct move_ctx *ctx);
-	bool in_dry_run;        /* read-only: also run by --dry-run */
+	bool in_dry_run;        /* read-only or tried and undone by --dry-run */
 };
 
 enum step_result {
@@ -65,7 +65,8 @@ struct move_ctx {
 
 /* Runs steps[0..n) on ctx; on failure undoes the completed ones in reverse.  Before each
  * step, stop_requested (when not NULL) may abort the run as a failure ("interrupted").
- * dry_run runs only the steps marked in_dry_run and skips the others.  Returns EXIT_OK,
+ * dry_run runs only the steps marked in_dry_run, skips the others, and then undoes the
+ * ones it ran (a reservation is tried, then released).  Returns EXIT_OK,
  * the failing step's status when every undo succeeded, or EXIT_BROKEN. */
 int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx,
 		   bool dry_run, bool (*stop_requested)(void));

@@ -11,7 +11,7 @@ DEST=0x500000000000
 
 @test "move: pending completions are reaped intact at the new address" {
 	start_mt t -p 5
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"moved ring $RING -> $DEST"* ]]
 	grep -q "^500000000000-500000001000 rw-s .*/\[aio\] (deleted)" /proc/$TARGET_PID/maps
@@ -34,9 +34,9 @@ DEST=0x500000000000
 @test "move: the ring moves back to its first address" {
 	start_mt t -p 2 -n 63
 	local old=$RING
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move -f "$TARGET_PID" "$old"
+	run "$AIOCTL" move --force "$TARGET_PID" "$old"
 	[ "$status" -eq 0 ]
 	run ask t probe probe
 	[ "$output" = "probe 0 ok" ]
@@ -46,7 +46,7 @@ DEST=0x500000000000
 
 @test "move: a thread blocked in io_getevents is woken at the new address, without EINTR" {
 	start_mt t -b
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	ask t "submit 1" submitted
@@ -63,9 +63,9 @@ DEST=0x500000000000
 	local before
 	before=$(ask t status status)
 	[[ "$before" == *"regerr=0 "* ]]
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move -f "$TARGET_PID" "$RING"
+	run "$AIOCTL" move --force "$TARGET_PID" "$RING"
 	[ "$status" -eq 0 ]
 	ask t poke poked
 	# The spinners verify after each round: wait for rounds completed after the moves.
@@ -89,7 +89,7 @@ DEST=0x500000000000
 	# The only thread is the injector: it leaves a syscall-exit stop, where aioctl applies
 	# the restart rule itself; a leaked -ERESTARTSYS would end the target's command loop.
 	start_mt t -p 1
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -99,7 +99,7 @@ DEST=0x500000000000
 
 @test "move: 33 threads are all frozen and resumed (frozen_us reported)" {
 	start_mt t -t 32 -p 1
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 33 and .verified == true and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 33 threads: $(echo "$output" | jq .frozen_us)" >&3
@@ -112,7 +112,7 @@ DEST=0x500000000000
 
 @test "move: frozen_us for one thread" {
 	start_mt t -p 1
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 1 and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 1 thread: $(echo "$output" | jq .frozen_us)" >&3
@@ -121,7 +121,7 @@ DEST=0x500000000000
 @test "move: threads created during the freeze are frozen too" {
 	start_mt t -c -p 1
 	for d in 0x500000000000 0x500000100000 0x500000200000; do
-		run "$AIOCTL" move -f "$TARGET_PID" "$d"
+		run "$AIOCTL" move --force "$TARGET_PID" "$d"
 		[ "$status" -eq 0 ]
 	done
 	ask t "ctx 0x500000200000" ok
@@ -137,7 +137,7 @@ DEST=0x500000000000
 
 @test "move -J: reports pid, from, to, size, verified and the steps" {
 	start_mt t
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg from "$RING" --argjson pid "$TARGET_PID" '
 		.pid == $pid and .from == $from and .to == "0x500000000000" and .size == 4096 and
@@ -155,6 +155,12 @@ DEST=0x500000000000
 	[[ "$output" == *"can move to $DEST (dry run"* ]]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
 	untouched "$TARGET_PID"
+	run --separate-stderr "$AIOCTL" move -n -J "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.moved == false and .dry_run == true and
+		([.steps[] | {(.name): .result}] | add |
+		 .probe == "done" and .reserve == "undone" and .mremap == "skipped")' >/dev/null
+	[ "$(maps_of "$TARGET_PID")" = "$before" ]
 	run ask t "reap 2" reaped
 	[ "$output" = "reaped 2 data=0x1000,0x1001 res=512,512" ]
 }
@@ -182,14 +188,14 @@ refused() {
 
 @test "move refuses an unaligned, a non-canonical and an overlapping destination" {
 	start_mt t -n 63 -p 1
-	refused -f "$TARGET_PID" 0x500000000100
+	refused --force "$TARGET_PID" 0x500000000100
 	[[ "$output" == *"not page-aligned"* ]]
-	refused -f "$TARGET_PID" 0x800000000000
+	refused --force "$TARGET_PID" 0x800000000000
 	[[ "$output" == *"canonical"* ]]
-	refused -f "$TARGET_PID" 0x7ffffffff000
+	refused --force "$TARGET_PID" 0x7ffffffff000
 	[[ "$output" == *"canonical"* ]]
-	refused -f "$TARGET_PID" 0xffff800000000000
-	refused -f "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
+	refused --force "$TARGET_PID" 0xffff800000000000
+	refused --force "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
 	[[ "$output" == *"overlaps"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -199,7 +205,7 @@ refused() {
 	start_mt t -p 1
 	local heap
 	heap=0x$(awk '/\[stack\]/{split($1,a,"-"); print a[1]}' /proc/$TARGET_PID/maps)
-	refused -f "$TARGET_PID" "$heap"
+	refused --force "$TARGET_PID" "$heap"
 	[[ "$output" == *"occupied"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -208,7 +214,7 @@ refused() {
 @test "move refuses a traced target" {
 	start_mt t -P
 	wait_line t '^tracer '
-	refused -f "$TARGET_PID" "$DEST" || true
+	refused --force "$TARGET_PID" "$DEST" || true
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"already traced"* ]]
 }
@@ -221,12 +227,66 @@ refused() {
 		[ -s "$zfile" ] && grep -q '^State:.*Z' "/proc/$(cat "$zfile")/status" 2>/dev/null && break
 		sleep 0.01
 	done
-	run "$AIOCTL" move -f "$(cat "$zfile")" "$DEST"
+	run "$AIOCTL" move --force "$(cat "$zfile")" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"zombie"* ]]
 }
 
-# A 32-bit target: tests/integration/compat32.bats.
+@test "move refuses a 32-bit process" {
+	# A libc-free i386 program (as + ld are enough, no multilib) that holds a ring.
+	command -v as >/dev/null && command -v ld >/dev/null || skip "no binutils"
+	cat >"$BATS_TEST_TMPDIR/t32.s" <<'ASM'
+	.bss
+ctx:	.space 8
+	.text
+	.globl _start
+_start:	movl $245, %eax		# io_setup(1, &ctx)
+	movl $1, %ebx
+	movl $ctx, %ecx
+	int $0x80
+1:	movl $29, %eax		# pause()
+	int $0x80
+	jmp 1b
+ASM
+	as --32 -o "$BATS_TEST_TMPDIR/t32.o" "$BATS_TEST_TMPDIR/t32.s" &&
+		ld -m elf_i386 -o "$BATS_TEST_TMPDIR/t32" "$BATS_TEST_TMPDIR/t32.o" ||
+		skip "cannot build a 32-bit program here"
+	local rc=0
+	timeout 0.2 "$BATS_TEST_TMPDIR/t32" 2>/dev/null || rc=$?
+	[ "$rc" -eq 124 ] || skip "this kernel cannot run 32-bit programs (exec format error)"
+	"$BATS_TEST_TMPDIR/t32" &
+	TARGET_PIDS+=("$!")
+	TARGET_PID=$!
+	for _ in $(seq 1 500); do
+		grep -q '/\[aio\]' /proc/$TARGET_PID/maps 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q '/\[aio\]' /proc/$TARGET_PID/maps || skip "this kernel has no 32-bit io_setup"
+	refused --force "$TARGET_PID" "$DEST"
+	[[ "$output" == *"32-bit"* ]]
+}
+
+@test "move: a process stopped by SIGSTOP is moved and stays stopped" {
+	start_mt t -p 1 -t 2
+	kill -STOP "$TARGET_PID"
+	for _ in $(seq 1 500); do
+		grep -q '^State:.*T (stopped)' /proc/$TARGET_PID/status && break
+		sleep 0.01
+	done
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	sleep 0.2
+	for t in /proc/$TARGET_PID/task/*; do
+		grep -q '^State:.*T (stopped)' "$t/status"
+	done
+	[ "$(awk '/^TracerPid:/{print $2}' /proc/$TARGET_PID/status)" = 0 ]
+	kill -CONT "$TARGET_PID"
+	ask t "ctx $DEST" ok
+	run ask t "reap 1" reaped
+	[ "$output" = "reaped 1 data=0x1000 res=512" ]
+	run ask t status status
+	[[ "$output" == *"sleeperr=0 "* ]]
+}
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1
@@ -236,7 +296,7 @@ refused() {
 	grep -q "^${RING#0x}-.*/\[aio\]" /proc/$child/maps || skip "this kernel does not copy rings on fork"
 	local before
 	before=$(maps_of "$child")
-	run "$AIOCTL" move -f "$child" "$DEST"
+	run "$AIOCTL" move --force "$child" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"not live"* ]]
 	[ "$(maps_of "$child")" = "$before" ]
@@ -249,11 +309,11 @@ refused() {
 	start_mt t -r 2 -p 1
 	local other
 	other=$(awk '/^ring /{print $2; exit}' "$BATS_TEST_TMPDIR/t.out")
-	refused -f "$TARGET_PID" "$DEST"
+	refused --force "$TARGET_PID" "$DEST"
 	[[ "$output" == *"--ring"* ]]
-	refused -f --ring 0x1000 "$TARGET_PID" "$DEST"
+	refused --force --ring 0x1000 "$TARGET_PID" "$DEST"
 	[[ "$output" == *"no ring starts at"* ]]
-	run "$AIOCTL" move -f --ring "$RING" "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force --ring "$RING" "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	grep -q "^${other#0x}-" /proc/$TARGET_PID/maps
 	ask t "ctx $DEST" ok
@@ -263,7 +323,7 @@ refused() {
 
 @test "move refuses a ring whose header is not sane" {
 	start_mt t -B
-	refused -f "$TARGET_PID" "$DEST"
+	refused --force "$TARGET_PID" "$DEST"
 	[[ "$output" == *"not whole and sane"* ]]
 }
 
@@ -273,7 +333,7 @@ refused() {
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -f -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move --force -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -289,7 +349,7 @@ refused() {
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move --force "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -309,7 +369,7 @@ refused() {
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move --force "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -334,7 +394,7 @@ refused() {
 @test "move works on a target with a seccomp filter (suspended while frozen)" {
 	start_mt t -S -p 1
 	grep -q '^Seccomp:.*2' /proc/$TARGET_PID/status
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -346,6 +406,6 @@ refused() {
 	[ "$status" -eq 2 ]
 	run "$AIOCTL" move 1 zz
 	[ "$status" -eq 2 ]
-	run "$AIOCTL" move -f 4194303 "$DEST"
+	run "$AIOCTL" move --force 4194303 "$DEST"
 	[ "$status" -eq 4 ]
 }
