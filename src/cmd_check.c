@@ -294,7 +294,8 @@ static int check_move(bool *ptrace_denied)
 
 		memset(&c, 0, sizeof(c));
 		c.pid = child;
-		c.flags = MOVE_FORCE;
+		/* the child keeps the old address on purpose, to probe that it is dead there */
+		c.flags = MOVE_NO_FIX_REFS;
 		r = target_find_rings(child, &c.maps, &rings, &n);
 		for (size_t i = 0; r == 0 && i < n; i++)
 			if (rings[i].start == m.ring)

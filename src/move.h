@@ -9,6 +9,7 @@
 
 #include "aioctl.h"
 #include "inject.h"
+#include "refscan.h"
 #include "target.h"
 
 struct move_ctx;
@@ -41,7 +42,8 @@ struct move_step_report {
 
 enum move_flags {
 	MOVE_DRY_RUN = 1,
-	MOVE_FORCE = 2,
+	MOVE_NO_FIX_REFS = 2,           /* move the ring alone: the application's references go stale */
+	MOVE_TOMBSTONE = 4,             /* leave a read-only zero page at the old address */
 };
 
 struct move_ctx {
@@ -54,6 +56,10 @@ struct move_ctx {
 	struct buf maps;                /* scratch for re-reading /proc/PID/maps */
 	struct ring_snapshot before;    /* taken frozen, just before changing anything */
 	bool reserved, moved, verified;
+	struct ref_list refs;           /* the application's references to the ring (refs.h) */
+	struct refscan_stats refs_stats;
+	size_t refs_changed;            /* references that changed under the scan: left alone */
+	bool refs_fixed, tombstoned;
 	size_t threads;                 /* threads frozen */
 	uint64_t frozen_us;
 	int signal;                     /* SIGINT/SIGTERM/... that arrived while frozen */

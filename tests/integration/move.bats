@@ -11,13 +11,16 @@ DEST=0x500000000000
 
 @test "move: pending completions are reaped intact at the new address" {
 	start_mt t -p 5
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"moved ring $RING -> $DEST"* ]]
 	grep -q "^500000000000-500000001000 rw-s .*/\[aio\] (deleted)" /proc/$TARGET_PID/maps
 	! grep -q "^${RING#0x}-" /proc/$TARGET_PID/maps
 	untouched "$TARGET_PID"
-	# The old id is dead in the target, the new one live.
+	# The target's own copy of the id followed the ring (aioctl refs); the old id is dead.
+	run ask t probe probe
+	[ "$output" = "probe 0 ok" ]
+	ask t "ctx $RING" ok
 	run ask t probe probe
 	[[ "$output" == "probe -1 "* ]]
 	ask t "ctx $DEST" ok
@@ -34,9 +37,9 @@ DEST=0x500000000000
 @test "move: the ring moves back to its first address" {
 	start_mt t -p 2 -n 63
 	local old=$RING
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move --force "$TARGET_PID" "$old"
+	run "$AIOCTL" move "$TARGET_PID" "$old"
 	[ "$status" -eq 0 ]
 	run ask t probe probe
 	[ "$output" = "probe 0 ok" ]
@@ -46,7 +49,7 @@ DEST=0x500000000000
 
 @test "move: a thread blocked in io_getevents is woken at the new address, without EINTR" {
 	start_mt t -b
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	ask t "submit 1" submitted
@@ -63,9 +66,9 @@ DEST=0x500000000000
 	local before
 	before=$(ask t status status)
 	[[ "$before" == *"regerr=0 "* ]]
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move --force "$TARGET_PID" "$RING"
+	run "$AIOCTL" move "$TARGET_PID" "$RING"
 	[ "$status" -eq 0 ]
 	ask t poke poked
 	# The spinners verify after each round: wait for rounds completed after the moves.
@@ -89,7 +92,7 @@ DEST=0x500000000000
 	# The only thread is the injector: it leaves a syscall-exit stop, where aioctl applies
 	# the restart rule itself; a leaked -ERESTARTSYS would end the target's command loop.
 	start_mt t -p 1
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -99,7 +102,7 @@ DEST=0x500000000000
 
 @test "move: 33 threads are all frozen and resumed (frozen_us reported)" {
 	start_mt t -t 32 -p 1
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 33 and .verified == true and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 33 threads: $(echo "$output" | jq .frozen_us)" >&3
@@ -112,7 +115,7 @@ DEST=0x500000000000
 
 @test "move: frozen_us for one thread" {
 	start_mt t -p 1
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 1 and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 1 thread: $(echo "$output" | jq .frozen_us)" >&3
@@ -121,7 +124,7 @@ DEST=0x500000000000
 @test "move: threads created during the freeze are frozen too" {
 	start_mt t -c -p 1
 	for d in 0x500000000000 0x500000100000 0x500000200000; do
-		run "$AIOCTL" move --force "$TARGET_PID" "$d"
+		run "$AIOCTL" move "$TARGET_PID" "$d"
 		[ "$status" -eq 0 ]
 	done
 	ask t "ctx 0x500000200000" ok
@@ -137,12 +140,12 @@ DEST=0x500000000000
 
 @test "move -J: reports pid, from, to, size, verified and the steps" {
 	start_mt t
-	run --separate-stderr "$AIOCTL" move --force -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg from "$RING" --argjson pid "$TARGET_PID" '
 		.pid == $pid and .from == $from and .to == "0x500000000000" and .size == 4096 and
 		.verified == true and .moved == true and
-		([.steps[].name] == ["revalidate","probe","reserve","mremap","retarget-threads","verify"]) and
+		([.steps[].name] == ["revalidate","probe","scan-refs","reserve","mremap","retarget-threads","verify","rewrite-refs","tombstone"]) and
 		all(.steps[]; .result == "done")' >/dev/null
 }
 
@@ -165,14 +168,16 @@ DEST=0x500000000000
 	[ "$output" = "reaped 2 data=0x1000,0x1001 res=512,512" ]
 }
 
-@test "move without --force is refused while references are not rewritten" {
+@test "move has no --force: the application's references are rewritten by default" {
 	start_mt t
 	local before
 	before=$(maps_of "$TARGET_PID")
 	run "$AIOCTL" move "$TARGET_PID" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"--force"* ]]
+	[ "$status" -eq 2 ]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"moved ring $RING -> $DEST"*"rewritten"* ]]
 }
 
 # refused NAME CMD-ARGS...: runs aioctl move and checks exit 5, maps and behaviour unchanged.
@@ -188,14 +193,14 @@ refused() {
 
 @test "move refuses an unaligned, a non-canonical and an overlapping destination" {
 	start_mt t -n 63 -p 1
-	refused --force "$TARGET_PID" 0x500000000100
+	refused "$TARGET_PID" 0x500000000100
 	[[ "$output" == *"not page-aligned"* ]]
-	refused --force "$TARGET_PID" 0x800000000000
+	refused "$TARGET_PID" 0x800000000000
 	[[ "$output" == *"canonical"* ]]
-	refused --force "$TARGET_PID" 0x7ffffffff000
+	refused "$TARGET_PID" 0x7ffffffff000
 	[[ "$output" == *"canonical"* ]]
-	refused --force "$TARGET_PID" 0xffff800000000000
-	refused --force "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
+	refused "$TARGET_PID" 0xffff800000000000
+	refused "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
 	[[ "$output" == *"overlaps"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -205,7 +210,7 @@ refused() {
 	start_mt t -p 1
 	local heap
 	heap=0x$(awk '/\[stack\]/{split($1,a,"-"); print a[1]}' /proc/$TARGET_PID/maps)
-	refused --force "$TARGET_PID" "$heap"
+	refused "$TARGET_PID" "$heap"
 	[[ "$output" == *"occupied"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -214,7 +219,7 @@ refused() {
 @test "move refuses a traced target" {
 	start_mt t -P
 	wait_line t '^tracer '
-	refused --force "$TARGET_PID" "$DEST" || true
+	refused "$TARGET_PID" "$DEST" || true
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"already traced"* ]]
 }
@@ -227,7 +232,7 @@ refused() {
 		[ -s "$zfile" ] && grep -q '^State:.*Z' "/proc/$(cat "$zfile")/status" 2>/dev/null && break
 		sleep 0.01
 	done
-	run "$AIOCTL" move --force "$(cat "$zfile")" "$DEST"
+	run "$AIOCTL" move "$(cat "$zfile")" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"zombie"* ]]
 }
@@ -262,7 +267,7 @@ ASM
 		sleep 0.01
 	done
 	grep -q '/\[aio\]' /proc/$TARGET_PID/maps || skip "this kernel has no 32-bit io_setup"
-	refused --force "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"32-bit"* ]]
 }
 
@@ -273,7 +278,7 @@ ASM
 		grep -q '^State:.*T (stopped)' /proc/$TARGET_PID/status && break
 		sleep 0.01
 	done
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	sleep 0.2
 	for t in /proc/$TARGET_PID/task/*; do
@@ -296,7 +301,7 @@ ASM
 	grep -q "^${RING#0x}-.*/\[aio\]" /proc/$child/maps || skip "this kernel does not copy rings on fork"
 	local before
 	before=$(maps_of "$child")
-	run "$AIOCTL" move --force "$child" "$DEST"
+	run "$AIOCTL" move "$child" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"not live"* ]]
 	[ "$(maps_of "$child")" = "$before" ]
@@ -309,11 +314,11 @@ ASM
 	start_mt t -r 2 -p 1
 	local other
 	other=$(awk '/^ring /{print $2; exit}' "$BATS_TEST_TMPDIR/t.out")
-	refused --force "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"--ring"* ]]
-	refused --force --ring 0x1000 "$TARGET_PID" "$DEST"
+	refused --ring 0x1000 "$TARGET_PID" "$DEST"
 	[[ "$output" == *"no ring starts at"* ]]
-	run "$AIOCTL" move --force --ring "$RING" "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --ring "$RING" "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	grep -q "^${other#0x}-" /proc/$TARGET_PID/maps
 	ask t "ctx $DEST" ok
@@ -323,7 +328,7 @@ ASM
 
 @test "move refuses a ring whose header is not sane" {
 	start_mt t -B
-	refused --force "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"not whole and sane"* ]]
 }
 
@@ -333,7 +338,7 @@ ASM
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move --force -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -349,7 +354,7 @@ ASM
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move --force "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -369,7 +374,7 @@ ASM
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move --force "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -394,7 +399,7 @@ ASM
 @test "move works on a target with a seccomp filter (suspended while frozen)" {
 	start_mt t -S -p 1
 	grep -q '^Seccomp:.*2' /proc/$TARGET_PID/status
-	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -406,6 +411,6 @@ ASM
 	[ "$status" -eq 2 ]
 	run "$AIOCTL" move 1 zz
 	[ "$status" -eq 2 ]
-	run "$AIOCTL" move --force 4194303 "$DEST"
+	run "$AIOCTL" move 4194303 "$DEST"
 	[ "$status" -eq 4 ]
 }
