@@ -17,37 +17,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 /* Events are decoded, their iocbs read and the output written in chunks, so that memory
  * stays bounded whatever nr a ring (or a forged header) claims. */
-#define CHUNK_EVENTS 4096
+#define CHUNK_EVENTS 1024
 /* Output is written once this much is buffered. */
-#define FLUSH_BYTES (1u << 20)
+#define FLUSH_BYTES (256u << 10)
 /* iocbs closer than this share one read: calloc'd iocbs lie 80 bytes apart. */
 #define SPAN_GAP 192
 #define SPAN_MAX (64u << 10)
 /* One process_vm_readv reads at most this many spans / bytes. */
 #define BATCH_IOV 1024
-#define BATCH_BYTES (256u << 10)
+#define BATCH_BYTES (128u << 10)
 
 struct dump_opts {
 	pid_t pid;
 	bool have_pid;
 	uint64_t *want;      /* --ring addresses */
 	size_t nwant;
-	bool all, json, no_iocb;
+	bool all, json;
 	const char *raw;
 };
+
+enum { OPT_RAW = 0x100 };   /* long only */
 
 static const struct argp_option options[] = {
 	{ "ring", 'r', "ADDR", 0, "only the ring at ADDR (hex, as list shows it); repeatable", 0 },
 	{ "all-slots", 'a', NULL, 0, "show every event slot, not only the pending ones", 0 },
 	{ "json", 'J', NULL, 0, "JSON output", 0 },
-	{ "raw", 'R', "FILE", 0, "write the ring's exact bytes to FILE ('-': standard output, "
-	  "instead of the decoded view); needs exactly one ring", 0 },
-	{ "no-iocb", 'N', NULL, 0, "do not read the iocbs the events point at", 0 },
+	{ "raw", OPT_RAW, "FILE", 0, "also write the rings' exact bytes to FILE, one after the other "
+	  "('-': to standard output, instead of the decoded view)", 0 },
 	{ 0 }
 };
 
@@ -83,13 +85,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'J':
 		o->json = true;
 		return 0;
-	case 'R':
+	case OPT_RAW:
 		if (!*arg)
 			argp_error(state, "--raw needs a file name or '-'");
 		o->raw = arg;
-		return 0;
-	case 'N':
-		o->no_iocb = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		if (o->have_pid)
@@ -375,17 +374,10 @@ static void recheck_mapping(pid_t pid, const struct ring_map *m, struct dump_rin
 	free(now);
 }
 
-static bool write_raw(const char *path, const struct ring_snapshot *s, pid_t pid)
+static bool write_raw(int fd, const char *path, const struct ring_snapshot *s, pid_t pid)
 {
-	int fd = strcmp(path, "-") ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
-				   : STDOUT_FILENO;
 	size_t off = 0;
-	bool ok = true;
 
-	if (fd < 0) {
-		errmsg_errno(errno, "cannot write %s", path);
-		return false;
-	}
 	while (off < s->len) {
 		ssize_t w = write(fd, s->bytes + off, s->len - off);
 		if (w < 0) {
@@ -393,16 +385,11 @@ static bool write_raw(const char *path, const struct ring_snapshot *s, pid_t pid
 				continue;
 			errmsg_errno(errno, "pid %d: ring 0x%llx: cannot write %s", (int)pid,
 				     (unsigned long long)s->map.start, path);
-			ok = false;
-			break;
+			return false;
 		}
 		off += (size_t)w;
 	}
-	if (fd != STDOUT_FILENO && close(fd) != 0 && ok) {
-		errmsg_errno(errno, "cannot write %s", path);
-		ok = false;
-	}
-	return ok;
+	return true;
 }
 
 /* Outcome of one ring, for the exit status. */
@@ -410,7 +397,7 @@ enum ring_outcome { SHOWN, NOT_SHOWN, DENIED, PROC_GONE };
 
 static enum ring_outcome dump_ring(const struct dump_opts *o, const struct ring_map *m,
 				   struct sbuf *out, bool first, struct chunk *c,
-				   struct fd_cache *fds, bool *raw_ok)
+				   struct fd_cache *fds, int raw_fd, bool *raw_ok)
 {
 	struct ring_snapshot s;
 	struct dump_ring r = { .addr = m->start, .size = m->end - m->start, .inode = m->inode };
@@ -459,7 +446,7 @@ static enum ring_outcome dump_ring(const struct dump_opts *o, const struct ring_
 		for (size_t k = 0; k < nranges; k++)
 			r.shown += to[k] - from[k];
 	}
-	if (o->raw && !write_raw(o->raw, &s, o->pid))
+	if (raw_fd >= 0 && *raw_ok && !write_raw(raw_fd, o->raw, &s, o->pid))
 		*raw_ok = false;
 	if (!decode) {
 		ring_snapshot_free(&s);
@@ -485,8 +472,7 @@ static enum ring_outcome dump_ring(const struct dump_opts *o, const struct ring_
 				e->file = NULL;
 				e->file_json = NULL;
 			}
-			if (!o->no_iocb)
-				read_iocbs(o->pid, c, n);
+			read_iocbs(o->pid, c, n);
 			for (size_t j = 0; j < n; j++) {
 				struct dump_event *e = &c->ev[j];
 				if (e->iocb_err == DUMP_IOCB_OK) {
@@ -504,8 +490,8 @@ static enum ring_outcome dump_ring(const struct dump_opts *o, const struct ring_
 				else
 					dumpfmt_text_event(out, e, o->all);
 				first_ev = false;
+				out_flush(out, false);
 			}
-			out_flush(out, false);
 		}
 	}
 	if (o->json)
@@ -576,6 +562,7 @@ int cmd_dump(int argc, char **argv)
 	int err, status;
 	size_t shown = 0, denied = 0, gone = 0;
 	bool raw_ok = true;
+	int raw_fd = -1;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0) {
 		free(o.want);
@@ -597,11 +584,6 @@ int cmd_dump(int argc, char **argv)
 		status = EXIT_NOTHING;
 		goto done;
 	}
-	if (n > 1 && o.raw) {
-		status = usage_error("dump", "pid %d has %zu rings: --raw needs one, choose it with "
-				     "--ring", (int)o.pid, n);
-		goto done;
-	}
 	if (n == 0) {
 		errmsg("pid %d: no AIO rings", (int)o.pid);
 		if (o.json) {
@@ -612,17 +594,33 @@ int cmd_dump(int argc, char **argv)
 		status = EXIT_NOTHING;
 		goto done;
 	}
-	c = malloc(sizeof(*c));
-	if (!c) {
+	/* Populated in one call: faulting it in page by page costs more than its use. */
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
+	if (c == MAP_FAILED) {
+		c = NULL;
 		errmsg_errno(ENOMEM, "pid %d", (int)o.pid);
 		status = EXIT_REFUSED;
 		goto done;
 	}
+	if (o.raw) {
+		raw_fd = strcmp(o.raw, "-") ? open(o.raw, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+					    : STDOUT_FILENO;
+		if (raw_fd < 0) {
+			errmsg_errno(errno, "cannot write %s", o.raw);
+			status = EXIT_REFUSED;
+			goto done;
+		}
+	}
 	fds.pid = o.pid;
+	sb_reserve(&out, FLUSH_BYTES + (64u << 10));
+	if (out.p)
+		madvise((void *)(((uintptr_t)out.p + 4095) & ~(uintptr_t)4095), FLUSH_BYTES,
+			MADV_POPULATE_WRITE);
 	if (o.json)
 		dumpfmt_json_begin(&out, o.pid);
 	for (size_t i = 0; i < n; i++) {
-		switch (dump_ring(&o, &rings[i], &out, i == 0, c, &fds, &raw_ok)) {
+		switch (dump_ring(&o, &rings[i], &out, i == 0, c, &fds, raw_fd, &raw_ok)) {
 		case SHOWN: shown++; break;
 		case DENIED: denied++; break;
 		case PROC_GONE: gone++; break;
@@ -646,10 +644,16 @@ int cmd_dump(int argc, char **argv)
 	} else {
 		status = EXIT_NOTHING;
 	}
+	if (raw_fd > STDOUT_FILENO && close(raw_fd) != 0) {
+		errmsg_errno(errno, "cannot write %s", o.raw);
+		if (status == EXIT_OK)
+			status = EXIT_REFUSED;
+	}
 done:
 	fd_cache_free(&fds);
 	sb_free(&out);
-	free(c);
+	if (c)
+		munmap(c, sizeof(*c));
 	free(rings);
 	free(o.want);
 	return status;

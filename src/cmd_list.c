@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 /* ---- the column tables ---- */
 
@@ -169,6 +171,7 @@ struct scan {
 	size_t n, cap;
 	size_t shown;                /* rings[0..shown) are listed; the rest only share them */
 	struct buf b;
+	size_t nprocs;               /* processes enumerated (0 for explicit PIDs) */
 	unsigned proc_denied, proc_failed, ring_denied;
 	int proc_failed_err;
 };
@@ -241,11 +244,13 @@ static int scan_machine(struct scan *s)
 	pid_t pid, self = getpid();
 
 	if (!it) {
-		errmsg_errno(errno, "cannot enumerate processes");
-		return -errno;
+		int e = errno;
+		errmsg_errno(e, "cannot enumerate processes");
+		return -e;
 	}
 	while ((pid = proc_iter_next(it)) > 0) {
 		int r;
+		s->nprocs++;
 		if (pid == self)
 			continue;
 		r = scan_pid(s, pid);
@@ -261,13 +266,21 @@ static int scan_machine(struct scan *s)
 	return 0;
 }
 
-static bool is_listed_ring(const struct scan *s, const struct ring_map *m)
+/* The listed ring with the same identity as m, or NULL. */
+static const struct list_ring *listed_ring(const struct scan *s, const struct ring_map *m)
 {
 	for (size_t i = 0; i < s->shown; i++)
 		if (s->rings[i].map.inode == m->inode && s->rings[i].map.dev_major == m->dev_major &&
 		    s->rings[i].map.dev_minor == m->dev_minor)
-			return true;
-	return false;
+			return &s->rings[i];
+	return NULL;
+}
+
+/* Whether two PIDs share one address space: a thread ID given on the command line maps
+ * the same rings as its process without being another process. */
+static bool same_vm(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
 }
 
 /* For explicit PIDs: who else maps their rings (a fork copies the mapping)?  Only the
@@ -290,8 +303,10 @@ static int scan_sharers(struct scan *s, const struct list_opts *o)
 		if (asked || target_find_rings(pid, &s->b, &maps, &n) < 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
+			const struct list_ring *mine = listed_ring(s, &maps[i]);
 			struct list_ring *lr;
-			if (!is_listed_ring(s, &maps[i]))
+
+			if (!mine || same_vm(mine->pid, pid))
 				continue;
 			lr = new_ring(s);
 			if (!lr) {
@@ -341,7 +356,7 @@ static int fetch_details(struct scan *s, unsigned want, struct procs *p)
 	p->info = calloc(k ? k : 1, sizeof(*p->info));
 	if (!p->info)
 		return -ENOMEM;
-	if (k && procinfo_fetch(p->pids, k, want, p->info) < 0)
+	if (k && procinfo_fetch(p->pids, k, s->nprocs, want, p->info) < 0)
 		errmsg("cannot read process details with libproc2");
 	for (size_t i = 0; i < s->n; i++) {
 		struct list_ring *r = &s->rings[i];
@@ -471,23 +486,38 @@ static int select_columns(const struct list_opts *o, const struct column_desc *d
 	return (int)n;
 }
 
-static int print_json(struct col_table *t, const char *key, uint64_t aio_nr, uint64_t aio_max_nr,
-		      bool budget_ok, bool headroom)
+/* The system-wide budget, and with --summary what the rings seen account for. */
+struct budget {
+	bool ok;                     /* /proc/sys/fs/aio-nr and aio-max-nr were readable */
+	uint64_t nr, max;
+	bool summary;
+	size_t rings;                /* distinct rings seen (a shared one counts once) */
+	uint64_t lo, hi;             /* what they asked io_setup for, in all */
+};
+
+static json_t *maybe_int(bool ok, uint64_t v)
+{
+	return ok ? json_integer((json_int_t)v) : json_null();
+}
+
+static int print_json(struct col_table *t, const struct budget *b)
 {
 	json_t *root = json_object(), *rows = col_table_json(t);
 	char *s;
 
-	if (!root || !rows || json_object_set_new(root, key, rows) != 0) {
+	if (!root || !rows || json_object_set_new(root, b->summary ? "processes" : "rings", rows)) {
+		json_decref(rows);
 		json_decref(root);
 		return -ENOMEM;
 	}
-	json_object_set_new(root, "aio_nr", budget_ok ? json_integer((json_int_t)aio_nr) : json_null());
-	json_object_set_new(root, "aio_max_nr",
-			    budget_ok ? json_integer((json_int_t)aio_max_nr) : json_null());
-	if (headroom)
-		json_object_set_new(root, "headroom", budget_ok ?
-				    json_integer(aio_max_nr > aio_nr ? (json_int_t)(aio_max_nr - aio_nr) : 0) :
-				    json_null());
+	json_object_set_new(root, "aio_nr", maybe_int(b->ok, b->nr));
+	json_object_set_new(root, "aio_max_nr", maybe_int(b->ok, b->max));
+	if (b->summary) {
+		json_object_set_new(root, "headroom", maybe_int(b->ok, b->max > b->nr ? b->max - b->nr : 0));
+		json_object_set_new(root, "rings_seen", json_integer((json_int_t)b->rings));
+		json_object_set_new(root, "req_min", json_integer((json_int_t)b->lo));
+		json_object_set_new(root, "req_max", json_integer((json_int_t)b->hi));
+	}
 	/* Six significant digits keep SHARE readable (99.9985, not 99.99847412109375). */
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(root);
@@ -496,6 +526,44 @@ static int print_json(struct col_table *t, const char *key, uint64_t aio_nr, uin
 	fputs(s, stdout);
 	fputc('\n', stdout);
 	free(s);
+	return 0;
+}
+
+/* The summary's last line: the answer to "how close is io_setup to EAGAIN?". */
+static void print_budget_line(const struct budget *b)
+{
+	if (!b->ok)
+		return;
+	printf("aio-nr %" PRIu64 ", aio-max-nr %" PRIu64 ", headroom %" PRIu64 "; "
+	       "%zu ring%s seen, asked for %" PRIu64 "-%" PRIu64 " events in all\n",
+	       b->nr, b->max, b->max > b->nr ? b->max - b->nr : 0, b->rings,
+	       b->rings == 1 ? "" : "s", b->lo, b->hi);
+}
+
+/* --summary rows: the processes of interest (all, or the PIDs given; processes that only
+ * share rings with them stay out), ranked by their fitted share of aio-max-nr. */
+static int build_summary(struct col_table *t, const struct scan *s, const struct procs *p,
+			 const struct list_opts *o, unsigned ncpus, struct budget *b)
+{
+	struct proc_summary *sum;
+	double fit;
+	long cnt = list_summarize(s->rings, s->n, ncpus, b->nr, &sum, &fit), k = 0;
+
+	if (cnt < 0)
+		return -ENOMEM;
+	for (long i = 0; i < cnt; i++) {
+		bool listed = o->npids == 0;
+		for (size_t j = 0; j < o->npids && !listed; j++)
+			listed = o->pids[j] == sum[i].pid;
+		if (!listed)
+			continue;
+		b->rings += sum[i].owned;
+		b->lo += sum[i].req_lo;
+		b->hi += sum[i].req_hi;
+		sum[k++] = sum[i];
+	}
+	add_summary_rows(t, sum, k, p, b->ok ? b->max : 0);
+	free(sum);
 	return 0;
 }
 
@@ -541,12 +609,10 @@ int cmd_list(int argc, char **argv)
 	struct scan s = { 0 };
 	struct procs p = { 0 };
 	struct col_table *t = NULL;
-	struct proc_summary *sum = NULL;
 	const struct column_desc *descs;
 	size_t ndescs;
 	int ids[64], sort_id = -1, n, status = EXIT_OK, err_status = 0;
-	uint64_t aio_nr = 0, aio_max_nr = 0;
-	bool budget_ok;
+	struct budget b = { 0 };
 	unsigned ncpus = possible_cpus();
 
 	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
@@ -625,25 +691,12 @@ int cmd_list(int argc, char **argv)
 		status = EXIT_REFUSED;
 	/* (--probe would set s.rings[i].liveness for i < s.shown here.) */
 
-	budget_ok = read_aio_budget(&aio_nr, &aio_max_nr);
+	b.ok = read_aio_budget(&b.nr, &b.max);
+	b.summary = o.summary;
 	if (status == EXIT_OK) {
 		if (o.summary) {
-			double fit;
-			long cnt = list_summarize(s.rings, s.n, ncpus, aio_nr, &sum, &fit);
-			if (cnt < 0) {
+			if (build_summary(t, &s, &p, &o, ncpus, &b) < 0)
 				status = EXIT_REFUSED;
-			} else {
-				/* Processes that only share rings with the listed ones stay out. */
-				long k = 0;
-				for (long i = 0; i < cnt; i++) {
-					bool listed = o.npids == 0;
-					for (size_t j = 0; j < o.npids && !listed; j++)
-						listed = o.pids[j] == sum[i].pid;
-					if (listed)
-						sum[k++] = sum[i];
-				}
-				add_summary_rows(t, sum, k, &p, budget_ok ? aio_max_nr : 0);
-			}
 		} else {
 			for (size_t i = 0; i < s.shown; i++)
 				add_ring_row(t, &s, i, &p, ncpus);
@@ -652,15 +705,14 @@ int cmd_list(int argc, char **argv)
 	if (status == EXIT_OK) {
 		col_table_sort(t, false);
 		if (o.flags & COLF_JSON) {
-			if (print_json(t, o.summary ? "processes" : "rings", aio_nr, aio_max_nr,
-				       budget_ok, o.summary) < 0)
+			if (print_json(t, &b) < 0)
 				status = EXIT_REFUSED;
 		} else {
 			if (col_table_rows(t) && col_table_print(t, o.flags, stdout) < 0)
 				status = EXIT_REFUSED;
-			if (o.summary && !(o.flags & COLF_RAW) && budget_ok)
-				printf("aio-nr %" PRIu64 ", aio-max-nr %" PRIu64 ", headroom %" PRIu64 "\n",
-				       aio_nr, aio_max_nr, aio_max_nr > aio_nr ? aio_max_nr - aio_nr : 0);
+			/* Raw output stays one record per line for scripts. */
+			if (o.summary && !(o.flags & COLF_RAW))
+				print_budget_line(&b);
 		}
 		if (status == EXIT_OK && !col_table_rows(t))
 			status = EXIT_NOTHING;
@@ -671,7 +723,6 @@ int cmd_list(int argc, char **argv)
 	else if (status == EXIT_NOTHING && err_status)
 		status = err_status;
 
-	free(sum);
 	procs_free(&p);
 	col_table_free(t);
 	buf_free(&s.b);

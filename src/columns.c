@@ -359,44 +359,94 @@ void col_set_array(struct col_table *t, long row, int id, const uint64_t *v, siz
 	c->set = true;
 }
 
-/* Text of a cell for tables (before escaping); malloc'd, "" for unset cells. */
-static char *cell_text(const struct col_table *t, size_t row, size_t slot, unsigned flags)
+/* Numbers are formatted by hand: snprintf per cell was a third of a whole-machine list. */
+static size_t fmt_dec(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+static size_t fmt_hex(char *out, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	out[0] = '0';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++)
+		out[2 + i] = tmp[n - 1 - i];
+	out[2 + n] = '\0';
+	return n + 2;
+}
+
+/* Text of a cell for tables, before escaping: in buf (64 bytes) for scalars, the stored
+ * string, or a malloc'd list in *heap for arrays.  "" for unset cells; NULL on ENOMEM. */
+static const char *cell_text(const struct col_table *t, size_t row, size_t slot, unsigned flags,
+			     char *buf, char **heap)
 {
 	const struct cell *c = cell_at(t, row, slot);
-	enum col_type type = t->descs[t->ids[slot]].type;
-	char buf[64];
 
+	*heap = NULL;
 	if (!c->set)
-		return strdup("");
-	switch (type) {
+		return "";
+	switch (t->descs[t->ids[slot]].type) {
 	case COL_STRING:
-		return strdup(c->str);
+		return c->str;
 	case COL_NUMBER:
-		snprintf(buf, sizeof(buf), "%" PRIu64, c->u);
-		return strdup(buf);
+		fmt_dec(buf, c->u);
+		return buf;
 	case COL_HEX:
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, c->u);
-		return strdup(buf);
+		fmt_hex(buf, c->u);
+		return buf;
 	case COL_SIZE:
 		if (flags & COLF_BYTES)
-			snprintf(buf, sizeof(buf), "%" PRIu64, c->u);
+			fmt_dec(buf, c->u);
 		else
-			size_to_human(c->u, buf, sizeof(buf));
-		return strdup(buf);
+			size_to_human(c->u, buf, 64);
+		return buf;
 	case COL_PERCENT:
-		snprintf(buf, sizeof(buf), "%.1f", c->d);
-		return strdup(buf);
+		snprintf(buf, 64, "%.1f", c->d);
+		return buf;
 	case COL_ARRAY: {
 		char *s = malloc(c->narr * 21 + 1), *o = s;
 		if (!s)
 			return NULL;
 		*o = '\0';
-		for (size_t i = 0; i < c->narr; i++)
-			o += sprintf(o, i ? ",%" PRIu64 : "%" PRIu64, c->arr[i]);
+		for (size_t i = 0; i < c->narr; i++) {
+			if (i)
+				*o++ = ',';
+			o += fmt_dec(o, c->arr[i]);
+		}
+		*heap = s;
 		return s;
 	}
 	}
-	return strdup("");
+	return "";
+}
+
+/* Whether col_escape would change s: the common case of plain ASCII skips it. */
+static bool needs_escape(const char *s, bool raw)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c >= 0x7f || c == '\\' || (raw && c == ' '))
+			return true;
+	}
+	return false;
 }
 
 static int cmp_cells(const struct col_table *t, const struct cell *a, const struct cell *b)
@@ -526,6 +576,17 @@ fail:
 	return NULL;
 }
 
+static void put_spaces(FILE *out, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, out);
+		n -= k;
+	}
+}
+
 int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 {
 	bool raw = flags & COLF_RAW, heads = !(flags & COLF_NOHEADINGS);
@@ -543,11 +604,13 @@ int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 		width[s] = heads ? strlen(t->descs[t->ids[s]].name) : 0;
 	for (size_t r = 0; r < rows; r++)
 		for (size_t s = 0; s < n; s++) {
-			char *plain = cell_text(t, r, s, flags);
-			char *esc = plain ? col_escape(plain, strlen(plain), raw) : NULL;
+			char buf[64], *heap;
+			const char *plain = cell_text(t, r, s, flags, buf, &heap);
+			char *esc = !plain ? NULL : needs_escape(plain, raw) ?
+				    col_escape(plain, strlen(plain), raw) : strdup(plain);
 			size_t w;
 
-			free(plain);
+			free(heap);
 			if (!esc) {
 				ret = -ENOMEM;
 				goto out;
@@ -564,17 +627,20 @@ int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 			size_t pad = width[s] - utf8_width(v);
 
 			if (s)
-				fputc(' ', out);
+				putc(' ', out);
 			if (raw) {
-				fputs(v, out);
+				/* "-" keeps every field non-empty, so that scripts can split on
+				 * spaces and `read` counts fields right. */
+				fputs(*v ? v : "-", out);
 				continue;
 			}
 			if (t->descs[t->ids[s]].align == COL_RIGHT)
-				fprintf(out, "%*s%s", (int)pad, "", v);
-			else
-				fprintf(out, "%s%*s", v, last ? 0 : (int)pad, "");
+				put_spaces(out, pad);
+			fputs(v, out);
+			if (t->descs[t->ids[s]].align == COL_LEFT && !last)
+				put_spaces(out, pad);
 		}
-		fputc('\n', out);
+		putc('\n', out);
 	}
 out:
 	for (size_t i = 0; i < rows * n; i++)

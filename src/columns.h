@@ -96,7 +96,7 @@ void col_table_sort(struct col_table *t, bool desc);
 /* The rows as a JSON array of objects keyed by json_key (new reference, NULL on error). */
 json_t *col_table_json(const struct col_table *t);
 
-/* Prints the table (aligned, or raw with COLF_RAW).  JSON is the caller's, since the
+/* Prints the table (aligned, or raw with COLF_RAW, where empty cells print as "-").  JSON is the caller's, since the
  * top-level object carries more than the rows. */
 int col_table_print(const struct col_table *t, unsigned flags, FILE *out);
 

@@ -172,13 +172,17 @@ static void hold_signal(struct frozen_thread *t, int sig)
 		t->held[t->nheld++] = sig;
 }
 
+/* The pidfd only becomes readable once we, the tracer, have collected every thread's
+ * exit; a SIGKILLed target shows first as a zombie (or vanishes) in /proc. */
 static bool process_dead(struct frozen *f)
 {
 	struct pollfd p = { .fd = f->pidfd, .events = POLLIN };
+	struct proc_status ps;
 
 	if (f->dead)
 		return true;
-	if (f->pidfd >= 0 && poll(&p, 1, 0) == 1)
+	if ((f->pidfd >= 0 && poll(&p, 1, 0) == 1) || read_status(f->pid, &ps) < 0 ||
+	    ps.state == 'Z' || ps.state == 'X')
 		f->dead = true;
 	return f->dead;
 }
@@ -534,8 +538,11 @@ int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 		return -ESRCH;
 	regs = t->saved;
 	arch_prepare_syscall(&regs, f->syscall_insn, nr, args);
-	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0)
-		return -errno;
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0) {
+		int e = errno;
+		process_dead(f);
+		return -e;
+	}
 	f->injected = true;
 	t->stop = STOP_SYSCALL;      /* from here on, thaw must use the exit-stop rules */
 	/* Entry stop, then exit stop. */

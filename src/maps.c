@@ -171,3 +171,27 @@ void maps_short_name(const struct map_entry *e, char *out, size_t outsz)
 	slash = strrchr(path, '/');
 	snprintf(out, outsz, "%s", slash ? slash + 1 : path);
 }
+
+const char *maps_next_ring_line(const char *buf, size_t len, size_t *pos, size_t *line_len)
+{
+	const size_t plen = sizeof(AIO_RING_PATH) - 1;
+
+	while (*pos < len) {
+		const char *hit = memmem(buf + *pos, len - *pos, AIO_RING_PATH, plen), *start, *end;
+
+		if (!hit)
+			break;
+		end = hit + plen;
+		if (end < buf + len && *end != '\n') {
+			*pos = (size_t)(end - buf);      /* more follows on this line: not the end */
+			continue;
+		}
+		start = memrchr(buf, '\n', (size_t)(hit - buf));
+		start = start ? start + 1 : buf;
+		*line_len = (size_t)(end - start);
+		*pos = (size_t)(end - buf) + (end < buf + len);
+		return start;
+	}
+	*pos = len;
+	return NULL;
+}

@@ -36,6 +36,13 @@ bool maps_entry_is_ring_candidate(const struct map_entry *e);
  * caller can skip parsing entirely (the common case for most processes). */
 bool maps_may_contain_ring(const char *buf, size_t len);
 
+/* The next line at or after *pos that ends in AIO_RING_PATH, found with memmem so that
+ * the lines in between are never parsed (a process has hundreds of mappings and at most
+ * a few rings).  Returns the line and its length (without '\n'), advancing *pos past it;
+ * NULL when there is none.  The line still needs maps_parse_line and
+ * maps_entry_is_ring_candidate: a longer path can end the same way. */
+const char *maps_next_ring_line(const char *buf, size_t len, size_t *pos, size_t *line_len);
+
 /* Copies the path, decoding the kernel's octal escapes ("\012" for '\n'), into out
  * (always NUL-terminated, truncated to outsz).  Returns the decoded length. */
 size_t maps_path_decode(const struct map_entry *e, char *out, size_t outsz);

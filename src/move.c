@@ -81,7 +81,13 @@ int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx
 			break;
 		}
 		t0 = now_us();
-		status = steps[i].run(ctx);
+		if (ctx->fail_step && !strcmp(ctx->fail_step, steps[i].name)) {
+			snprintf(ctx->why, sizeof(ctx->why), "step %s failed on request (test hook)",
+				 steps[i].name);
+			status = EXIT_REFUSED;
+		} else {
+			status = steps[i].run(ctx);
+		}
 		rep->us = now_us() - t0;
 		if (status != EXIT_OK) {
 			rep->result = STEP_FAILED;
@@ -476,6 +482,8 @@ int move_execute(struct move_ctx *ctx)
 	int status, r;
 
 	ctx->why[0] = ctx->broken[0] = '\0';
+	/* Test hook (tests/integration/move.bats): exercises the unwinding on a real target. */
+	ctx->fail_step = getenv("AIOCTL_TEST_FAIL_STEP");
 	status = freeze_process(ctx->pid, FREEZE_DEFAULT, &ctx->f);
 	if (status != EXIT_OK)
 		return status;  /* freeze_process said why */

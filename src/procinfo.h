@@ -33,8 +33,11 @@ struct proc_info {
 	char *cgroup;         /* libproc2's form: the lines joined by commas */
 };
 
-/* Fills out[i] for pids[i], i < n.  0, or -errno when libproc2 failed altogether. */
-int procinfo_fetch(const pid_t *pids, size_t n, unsigned want, struct proc_info *out);
+/* Fills out[i] for pids[i], i < n; pids ascending.  nprocs, the number of processes on
+ * the machine (0 if unknown), lets it read every process in one pass instead of selecting
+ * when most of them are wanted anyway.  0, or -errno when libproc2 failed altogether. */
+int procinfo_fetch(const pid_t *pids, size_t n, size_t nprocs, unsigned want,
+		   struct proc_info *out);
 void procinfo_free(struct proc_info *infos, size_t n);
 
 #endif

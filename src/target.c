@@ -90,9 +90,10 @@ int target_find_rings(pid_t pid, struct buf *b, struct ring_map **rings, size_t 
 	/* An exited process reads as empty; tell it apart from one without mappings. */
 	if (b->len == 0 && target_exists(pid) == -ESRCH)
 		return -ESRCH;
+	/* Most processes hold no ring: one memmem over the buffer and done. */
 	if (!maps_may_contain_ring(b->data, b->len))
 		return 0;
-	while ((line = maps_next_line(b->data, b->len, &pos, &ll))) {
+	while ((line = maps_next_ring_line(b->data, b->len, &pos, &ll))) {
 		struct map_entry e;
 		struct ring_map m;
 

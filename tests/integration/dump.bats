@@ -119,13 +119,21 @@ budget_headroom() {
 	cmp "$BATS_TEST_TMPDIR/stdout.bin" "$BATS_TEST_TMPDIR/mem.bin"
 }
 
-@test "dump --raw with several rings asks for --ring" {
-	start_target rh ringholder -r 2 -p 1
-	run "$AIOCTL" dump --raw "$BATS_TEST_TMPDIR/x" "$TARGET_PID"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--ring"* ]]
+@test "dump --raw with several rings: their bytes one after the other, in the order shown" {
+	start_target rh ringholder -r 3 -p 2
+	"$AIOCTL" dump -J --raw "$BATS_TEST_TMPDIR/rings.bin" "$TARGET_PID" >"$BATS_TEST_TMPDIR/dump.json"
+	: >"$BATS_TEST_TMPDIR/want.bin"
+	for addr in $(jq -r '.rings[].addr' "$BATS_TEST_TMPDIR/dump.json"); do
+		dd if=/proc/$TARGET_PID/mem bs=4096 count=1 skip=$((addr)) iflag=skip_bytes status=none \
+			>>"$BATS_TEST_TMPDIR/want.bin"
+	done
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/rings.bin")" -eq $((3 * 4096)) ]
+	cmp "$BATS_TEST_TMPDIR/rings.bin" "$BATS_TEST_TMPDIR/want.bin"
 	run "$AIOCTL" dump --raw - -J "$TARGET_PID"
 	[ "$status" -eq 2 ]
+	run "$AIOCTL" dump --raw /nonexistent-dir/x "$TARGET_PID"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"cannot write /nonexistent-dir/x"* ]]
 }
 
 @test "dump --ring: only the chosen rings" {
@@ -236,4 +244,23 @@ budget_headroom() {
 		[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
 	done
 	kill -0 "$TARGET_PID"
+}
+
+@test "dump as an unprivileged user on that user's own process works" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch users"
+	command -v setpriv >/dev/null || skip "setpriv missing"
+	[ "$(budget_headroom)" -ge 40 ] || skip "aio-nr budget exhausted"
+	dir=$(mktemp -d /tmp/aioctl-dump.XXXXXX)
+	chmod 777 "$dir"
+	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${as_nobody[@]}" "$TARGETS/iocbholder" -d "$dir" -c 4 >"$BATS_TEST_TMPDIR/nobody.out" 2>&1 </dev/null &
+	TARGET_PIDS+=("$!")
+	for _ in $(seq 1 1000); do grep -q '^ready ' "$BATS_TEST_TMPDIR/nobody.out" && break; sleep 0.01; done
+	pid=$(awk '/^ready /{print $2}' "$BATS_TEST_TMPDIR/nobody.out")
+	[ -n "$pid" ] || { cat "$BATS_TEST_TMPDIR/nobody.out" >&2; rm -rf "$dir"; false; }
+	run --separate-stderr "${as_nobody[@]}" "$AIOCTL" dump -J "$pid"
+	rm -rf "$dir"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.rings[0].events | length' <<<"$output")" -eq 4 ]
+	[ "$(jq -r '.rings[0].events[0].iocb.file' <<<"$output")" = "$dir/data-a" ]
 }

@@ -319,8 +319,8 @@ nobody() {
 	for l in "${lines[@]}"; do [[ "$l" =~ ^[A-Z-]+$'\t'[^$'\t']+$ ]]; done
 	run "$AIOCTL" list --output-all -r "$TARGET_PID"
 	[ "$(tr ' ' '\n' <<<"${lines[0]}" | paste -sd' ')" = "$names" ]
-	# raw output keeps empty cells as empty fields between single spaces
-	[ "$(tr ' ' '\n' <<<"${lines[1]}" | wc -l)" = 20 ]
+	# raw output shows empty cells as "-": every row has every field
+	[ "$(awk '{print NF}' <<<"${lines[1]}")" = 20 ]
 	run "$AIOCTL" list -H -J
 	[ "$(jq '.columns | length' <<<"$output")" = 20 ]
 	[ "$(jq -r '.columns[] | select(.name == "ADDR") | .type' <<<"$output")" = hexstring ]
@@ -365,13 +365,17 @@ nobody() {
 	[ "$(awk '{print $1}' <<<"${lines[2]}")" = "$small" ]
 	[ "$(awk '{print $4}' <<<"${lines[2]}")" = 3 ]
 	[ "$(awk '{print $5}' <<<"${lines[2]}")" = $((3 * $(ring_field small 1 nr))) ]
-	[[ "${lines[3]}" =~ ^aio-nr\ [0-9]+,\ aio-max-nr\ $(cat /proc/sys/fs/aio-max-nr),\ headroom\ [0-9]+$ ]]
+	[[ "${lines[3]}" =~ ^aio-nr\ [0-9]+,\ aio-max-nr\ $(cat /proc/sys/fs/aio-max-nr),\ headroom\ [0-9]+\;\ 4\ rings\ seen,\ asked\ for\ ([0-9]+)-([0-9]+)\ events\ in\ all$ ]]
+	# what the four rings asked for (1024 + 3 x 1) lies in the range given
+	[ "${BASH_REMATCH[1]}" -le 1027 ] && [ "${BASH_REMATCH[2]}" -ge 1027 ]
 	run "$AIOCTL" list -s -J "$big"
 	[ "$status" -eq 0 ]
 	[ "$(jq '.processes[0].pid' <<<"$output")" = "$big" ]
 	[ "$(jq '.processes[0].req_min <= 1024 and 1024 <= .processes[0].req_max' <<<"$output")" = true ]
 	[ "$(jq '.processes[0].share | type' <<<"$output")" = '"number"' ]
 	[ "$(jq '.headroom == ([.aio_max_nr - .aio_nr, 0] | max)' <<<"$output")" = true ]
+	[ "$(jq '.rings_seen' <<<"$output")" = 1 ]
+	[ "$(jq '.req_min <= 1024 and 1024 <= .req_max' <<<"$output")" = true ]
 	# the whole machine: the test's processes are there, the biggest of them first
 	run "$AIOCTL" list -s -r -n -o PID
 	[ "$status" -eq 0 ]

@@ -165,6 +165,18 @@ static void tables(void **state)
 	assert_string_equal(s, "100 b\\x01x 69632\n9 a 4096\n20 c\\x20d 4096\n");
 	free(s);
 	col_table_free(t);
+	/* raw output shows empty cells as "-" so that every row has every field */
+	{
+		int ids2[] = { C_PID, C_ADDR, C_NAME };
+		t = sample(ids2, 3, -1);
+		s = print_to_string(t, COLF_RAW);
+		assert_string_equal(s, "PID ADDR NAME\n100 0x7f00 b\\x01x\n9 - a\n20 - c\\x20d\n");
+		free(s);
+		s = print_to_string(t, 0);
+		assert_string_equal(s, "PID   ADDR NAME\n100 0x7f00 b\\x01x\n  9        a\n 20        c d\n");
+		free(s);
+		col_table_free(t);
+	}
 }
 
 static void sorting(void **state)

@@ -154,6 +154,48 @@ static void prefilter_and_iteration(void **state)
 	assert_int_equal(n, 3);
 }
 
+static void finds_ring_lines_without_parsing_the_rest(void **state)
+{
+	const char *buf =
+		"1000-2000 r--p 00000000 fe:00 1 /bin/x\n"
+		"3000-4000 rw-s 00000000 00:12 5 /[aio] (deleted)\n"
+		"5000-6000 rw-s 00000000 00:05 9 /tmp/[aio] (deleted)x\n"
+		"7000-8000 rw-s 00000000 00:05 9 /[aio] (deleted)/[aio] (deleted)\n"
+		"9000-a000 rw-p 00000000 00:00 0\n"
+		"b000-c000 rw-s 00000000 00:12 6 /[aio] (deleted)";
+	size_t pos = 0, ll, len = strlen(buf);
+	const char *line;
+	struct map_entry e;
+
+	(void)state;
+	line = maps_next_ring_line(buf, len, &pos, &ll);
+	assert_non_null(line);
+	assert_int_equal(maps_parse_line(line, ll, &e), 0);
+	assert_true(e.start == 0x3000 && maps_entry_is_ring_candidate(&e));
+	/* a line that ends in the ring's path but has a longer one: found, then rejected */
+	line = maps_next_ring_line(buf, len, &pos, &ll);
+	assert_non_null(line);
+	assert_int_equal(maps_parse_line(line, ll, &e), 0);
+	assert_true(e.start == 0x7000);
+	assert_false(maps_entry_is_ring_candidate(&e));
+	/* the last line, without a newline */
+	line = maps_next_ring_line(buf, len, &pos, &ll);
+	assert_non_null(line);
+	assert_int_equal(maps_parse_line(line, ll, &e), 0);
+	assert_true(e.start == 0xb000 && maps_entry_is_ring_candidate(&e));
+	assert_int_equal(pos, len);
+	assert_null(maps_next_ring_line(buf, len, &pos, &ll));
+	pos = 0;
+	assert_null(maps_next_ring_line(buf, 40, &pos, &ll));
+	assert_int_equal(pos, 40);
+	pos = 0;
+	assert_null(maps_next_ring_line("", 0, &pos, &ll));
+	/* the first line of the buffer */
+	pos = 0;
+	line = maps_next_ring_line(buf + 39, len - 39, &pos, &ll);
+	assert_ptr_equal(line, buf + 39);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +206,7 @@ int main(void)
 		cmocka_unit_test(odd_file_names),
 		cmocka_unit_test(ring_candidates),
 		cmocka_unit_test(prefilter_and_iteration),
+		cmocka_unit_test(finds_ring_lines_without_parsing_the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
