@@ -113,9 +113,9 @@ _aioctl()
         dump)
             case $prev in
                 -r | --ring) _aioctl_rings; return ;;
-                -R | --raw) _filedir; return ;;
+                --raw) _filedir; return ;;
             esac
-            opts='-r --ring -a --all-slots -R --raw -N --no-iocb -J --json'
+            opts='-r --ring -a --all-slots --raw -J --json'
             ;;
         refs)
             case $prev in
@@ -154,7 +154,7 @@ _aioctl()
         fi
         case ${words[i]} in
             --*=*) ;;
-            -o | --output | --sort | -R | --ring)
+            -o | --output | --sort | --ring)
                 skip=1 ;;
             --raw)
                 [[ $cmd == dump ]] && skip=1 ;;

@@ -125,8 +125,7 @@ set -l c '__fish_seen_subcommand_from dump'
 complete -c aioctl -n "$c; and __aioctl_needs_pid" -a '(__aioctl_pids)'
 complete -c aioctl -n $c -s r -l ring -x -a '(__aioctl_rings)' -d 'dump only the ring at this address'
 complete -c aioctl -n $c -s a -l all-slots -d 'decode every slot, not only pending ones'
-complete -c aioctl -n $c -s R -l raw -r -F -d "write the ring's exact bytes to a file (- for standard output)"
-complete -c aioctl -n $c -s N -l no-iocb -d 'do not read the iocbs the events point at'
+complete -c aioctl -n $c -l raw -r -F -d "also write the rings' exact bytes to a file (- for standard output)"
 complete -c aioctl -n $c -s J -l json -d 'print JSON'
 
 # refs PID
