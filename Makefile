@@ -26,11 +26,13 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Test-only fault hooks (tests/integration/faults.bats) are compiled into a separate binary.
 SRCS      := $(wildcard src/*.c)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/main.o
+# Test-only fault hooks (src/testhook.h, tests/integration/faults.bats) exist only in a
+# second binary, build/aioctl-test, compiled from the same sources with AIOCTL_TEST_HOOKS.
+TEST_OBJS := $(SRCS:src/%.c=$(BUILD)/testobj/%.o)
 HDRS      := $(wildcard src/*.h src/arch/*.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -41,7 +43,7 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
-             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion \
+             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion gcc-multilib \
              zsh fish
 
 BENCH_PKGS := hyperfine gdb time jq
@@ -61,6 +63,13 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/aioctl-test: $(TEST_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/testobj/%.o: src/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DAIOCTL_TEST_HOOKS -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libaioctl.a tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka 2>/dev/null) $(LDFLAGS) -o $@ $< \
@@ -71,7 +80,7 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/target.h
 	@mkdir -p $(dir $@)
 	cc -O1 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o $@ $< -laio -lpthread
 
-tests-build: all $(UNIT_BINS) $(TGT_BINS)
+tests-build: all $(BUILD)/aioctl-test $(UNIT_BINS) $(TGT_BINS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

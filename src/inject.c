@@ -659,15 +659,3 @@ void inject_honour_signal(int sig)
 	raise(sig);
 	_exit(128 + sig);
 }
-
-void inject_test_delay(void)
-{
-	const char *s = getenv("AIOCTL_TEST_FROZEN_DELAY_MS");
-	long ms = s ? atol(s) : 0;
-
-	if (ms > 0) {
-		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
-}

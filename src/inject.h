@@ -103,8 +103,5 @@ int inject_release_signals(struct frozen *f);
 /* Dies of sig with its default action, as if it had arrived unblocked. */
 void inject_honour_signal(int sig) __attribute__((noreturn));
 
-/* Test hook: AIOCTL_TEST_FROZEN_DELAY_MS makes a frozen operation pause this long at
- * its delay point, so that tests can kill the target or aioctl mid-operation. */
-void inject_test_delay(void);
 
 #endif

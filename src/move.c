@@ -2,6 +2,7 @@
  * steps below run with every thread stopped and each one that changes the target has an
  * undo.  Kernel rules behind each step: FACTS.md, "Moving a ring". */
 #include "move.h"
+#include "testhook.h"
 #include "maps.h"
 #include "ring.h"
 
@@ -81,7 +82,7 @@ int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx
 			break;
 		}
 		t0 = now_us();
-		if (ctx->fail_step && !strcmp(ctx->fail_step, steps[i].name)) {
+		if (test_fault_before_step(ctx, steps[i].name)) {
 			snprintf(ctx->why, sizeof(ctx->why), "step %s failed on request (test hook)",
 				 steps[i].name);
 			status = EXIT_REFUSED;
@@ -321,7 +322,6 @@ static int step_reserve(struct move_ctx *c)
 		return EXIT_REFUSED;
 	}
 	c->reserved = true;
-	inject_test_delay();
 	return EXIT_OK;
 }
 
@@ -482,14 +482,13 @@ int move_execute(struct move_ctx *ctx)
 	int status, r;
 
 	ctx->why[0] = ctx->broken[0] = '\0';
-	/* Test hook (tests/integration/move.bats): exercises the unwinding on a real target. */
-	ctx->fail_step = getenv("AIOCTL_TEST_FAIL_STEP");
 	status = freeze_process(ctx->pid, FREEZE_DEFAULT, &ctx->f);
 	if (status != EXIT_OK)
 		return status;  /* freeze_process said why */
 	ctx->threads = ctx->f.nthreads;
 	status = move_run_steps(move_steps, ARRAY_SIZE(move_steps), ctx,
 				ctx->flags & MOVE_DRY_RUN, inject_signal_arrived);
+	test_fault_before_step(ctx, "thaw");
 	r = thaw_process(&ctx->f);
 	ctx->frozen_us = frozen_us(&ctx->f);
 	ctx->signal = inject_release_signals(&ctx->f);

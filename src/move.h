@@ -57,7 +57,6 @@ struct move_ctx {
 	size_t threads;                 /* threads frozen */
 	uint64_t frozen_us;
 	int signal;                     /* SIGINT/SIGTERM/... that arrived while frozen */
-	const char *fail_step;          /* test hook: this step fails without running */
 	char why[256];                  /* the failure, one line */
 	char broken[512];               /* the target's state when an undo failed */
 	struct move_step_report report[MOVE_MAX_STEPS];

@@ -296,16 +296,7 @@ refused() {
 	[[ "$output" == *"zombie"* ]]
 }
 
-@test "move refuses a 32-bit process" {
-	if ! printf 'int main(void){for(;;);}' | cc -m32 -x c -o "$BATS_TEST_TMPDIR/t32" - 2>/dev/null; then
-		skip "no 32-bit toolchain (gcc-multilib) on this machine"
-	fi
-	"$BATS_TEST_TMPDIR/t32" &
-	TARGET_PIDS+=("$!")
-	run "$AIOCTL" move -f "$!" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"32-bit"* ]]
-}
+# A 32-bit target: tests/integration/compat32.bats.
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1
@@ -352,7 +343,7 @@ refused() {
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAIL_STEP=verify run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -f -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -368,7 +359,7 @@ refused() {
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FROZEN_DELAY_MS=3000 timeout 30 "$AIOCTL" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -388,7 +379,7 @@ refused() {
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FROZEN_DELAY_MS=2000 "$AIOCTL" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do

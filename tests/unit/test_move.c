@@ -216,15 +216,6 @@ static void steps_dry_run(void **state)
 	assert_int_equal(c.report[1].result, STEP_SKIPPED);
 }
 
-static void steps_test_hook(void **state)
-{
-	struct move_ctx c = { 0 };
-	(void)state;
-	c.fail_step = "two";
-	assert_int_equal(move_run_steps(steps, 4, &c, false, NULL), EXIT_REFUSED);
-	assert_string_equal(trace, "r0 r1 u1 ");
-}
-
 /* --- snapshots --- */
 
 static void make_ring(unsigned char *b, uint32_t nr, uint32_t head, uint32_t tail)
@@ -300,7 +291,6 @@ int main(void)
 		cmocka_unit_test_setup(steps_undo_failure_is_broken, reset),
 		cmocka_unit_test_setup(steps_interrupted, reset),
 		cmocka_unit_test_setup(steps_dry_run, reset),
-		cmocka_unit_test_setup(steps_test_hook, reset),
 		cmocka_unit_test(snapshots),
 		cmocka_unit_test(ranges),
 	};
