@@ -1,6 +1,7 @@
 /* Reading and rewriting a target's references to its ring (see refscan.h). */
 #include "refscan.h"
 #include "target.h"
+#include "testhook.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -567,10 +568,9 @@ static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t f
 int refscan_rewrite(pid_t pid, struct frozen *f, struct ref_list *l, uint64_t old_start,
 		    uint64_t new_start, size_t *changed, const struct ref **failed)
 {
-	/* Test hook (tests/integration/refs_move.bats): the rewrite after the first N fails,
-	 * exercising the restore of a partly applied rewrite on a real target. */
-	const char *hook = getenv("AIOCTL_TEST_REFS_FAIL_AFTER");
-	long fail_after = hook ? atol(hook) : -1;
+	/* Test hook (refs_move.bats): the rewrite after the first N fails, exercising the
+	 * restore of a partly applied rewrite on a real target.  -1 outside aioctl-test. */
+	long fail_after = test_refs_fail_after();
 
 	*changed = 0;
 	*failed = NULL;
