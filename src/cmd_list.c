@@ -11,6 +11,7 @@
 #include "aioctl.h"
 #include "columns.h"
 #include "commands.h"
+#include "inject.h"
 #include "maps.h"
 #include "procinfo.h"
 #include "ring.h"
@@ -80,12 +81,12 @@ static const struct column_desc summary_columns[] = {
 
 /* ---- options ---- */
 
-enum { OPT_OUTPUT_ALL = 0x100, OPT_SORT };
+enum { OPT_OUTPUT_ALL = 0x100, OPT_SORT, OPT_PROBE };
 
 struct list_opts {
 	const char *output;
 	const char *sort;
-	bool output_all, list_columns, summary;
+	bool output_all, list_columns, summary, probe;
 	unsigned flags;              /* COLF_* */
 	pid_t *pids;
 	size_t npids;
@@ -101,6 +102,8 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "COLUMN", 0, "sort by COLUMN (numbers numerically)", 0 },
 	{ "bytes", 'b', NULL, 0, "print SIZE in bytes instead of 4K, 68K, ...", 0 },
 	{ "summary", 's', NULL, 0, "one row per process, ranked by its share of aio-max-nr", 0 },
+	{ "probe", OPT_PROBE, NULL, 0, "stop each process briefly to ask the kernel whether its rings "
+	  "are live, inherited or dead (STATE)", 0 },
 	{ 0 }
 };
 
@@ -117,6 +120,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'r': o->flags |= COLF_RAW; break;
 	case 'J': o->flags |= COLF_JSON; break;
 	case OPT_SORT: o->sort = arg; break;
+	case OPT_PROBE: o->probe = true; break;
 	case 'b': o->flags |= COLF_BYTES; break;
 	case 's': o->summary = true; break;
 	case ARGP_KEY_ARG:
@@ -166,6 +170,9 @@ static char *help_filter(int key, const char *text, void *input)
 
 /* ---- scanning ---- */
 
+struct scan;
+static void probe_rings(struct scan *s);
+
 struct scan {
 	struct list_ring *rings;
 	size_t n, cap;
@@ -175,6 +182,46 @@ struct scan {
 	unsigned proc_denied, proc_failed, ring_denied;
 	int proc_failed_err;
 };
+
+/* --probe: one brief freeze per process holding sane listed rings.  EINVAL means no
+ * context here: a copy inherited through fork when another process maps the same ring,
+ * else a dead mapping.  A process that cannot be frozen keeps STATE as seen outside. */
+static void probe_rings(struct scan *s)
+{
+	for (size_t i = 0; i < s->shown; ) {
+		pid_t pid = s->rings[i].pid;
+		size_t end = i, n = 0;
+		uint64_t *addrs;
+		long *res;
+
+		while (end < s->shown && s->rings[end].pid == pid)
+			end++;
+		addrs = calloc(end - i, sizeof(*addrs));
+		res = calloc(end - i, sizeof(*res));
+		for (size_t k = i; addrs && res && k < end; k++)
+			if (!s->rings[k].err && !s->rings[k].problems)
+				addrs[n++] = s->rings[k].map.start;
+		if (n && pid != getpid() && probe_liveness(pid, addrs, n, res) == EXIT_OK) {
+			size_t j = 0;
+			for (size_t k = i; k < end; k++) {
+				struct list_ring *r = &s->rings[k];
+				if (r->err || r->problems)
+					continue;
+				if (res[j] == 0)
+					r->liveness = LIVENESS_LIVE;
+				else if (res[j] == -EINVAL)
+					r->liveness = r->group_size > 1 ? LIVENESS_INHERITED : LIVENESS_DEAD;
+				j++;
+			}
+		} else if (n && pid != getpid()) {
+			errmsg("pid %d: not probed (cannot stop it: traced, exiting, or not permitted)",
+			       (int)pid);
+		}
+		free(addrs);
+		free(res);
+		i = end;
+	}
+}
 
 static struct list_ring *new_ring(struct scan *s)
 {
@@ -709,7 +756,8 @@ int cmd_list(int argc, char **argv)
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
 				  list_group_rings(s.rings, s.n) < 0))
 		status = EXIT_REFUSED;
-	/* (--probe would set s.rings[i].liveness for i < s.shown here.) */
+	if (status == EXIT_OK && o.probe)
+		probe_rings(&s);
 
 	b.ok = read_aio_budget(&b.nr, &b.max);
 	b.summary = o.summary;

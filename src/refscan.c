@@ -1,6 +1,7 @@
 /* Reading and rewriting a target's references to its ring (see refscan.h). */
 #include "refscan.h"
 #include "target.h"
+#include "testhook.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -567,15 +568,9 @@ static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t f
 int refscan_rewrite(pid_t pid, struct frozen *f, struct ref_list *l, uint64_t old_start,
 		    uint64_t new_start, size_t *changed, const struct ref **failed)
 {
-#ifdef AIOCTL_TEST_HOOKS
-	/* build/aioctl-test only (src/testhook.h): the rewrite after the first N fails,
-	 * exercising the restore of a partly applied rewrite on a real target
-	 * (tests/integration/refs_move.bats). */
-	const char *hook = getenv("AIOCTL_TEST_REFS_FAIL_AFTER");
-	long fail_after = hook ? atol(hook) : -1;
-#else
-	long fail_after = -1;
-#endif
+	/* Test hook (refs_move.bats): the rewrite after the first N fails, exercising the
+	 * restore of a partly applied rewrite on a real target.  -1 outside aioctl-test. */
+	long fail_after = test_refs_fail_after();
 
 	*changed = 0;
 	*failed = NULL;

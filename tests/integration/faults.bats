@@ -12,16 +12,12 @@ DEST=0x500000000000
 
 setup() {
 	[ -x "$AIOCTL_TEST" ] || skip "no build/aioctl-test (make tests-build)"
-	# Until references are rewritten, move wants --force.
-	FORCE=()
-	"$AIOCTL" move --help | grep -q -- '--force' && FORCE=(-f)
-	return 0
 }
 
 # The step names of a move, in order, from a real one's JSON report.
 move_steps() {
 	start_mt s -p 1
-	"$AIOCTL" move "${FORCE[@]}" -J "$TARGET_PID" "$DEST" | jq -r '.steps[].name'
+	"$AIOCTL" move -J "$TARGET_PID" "$DEST" | jq -r '.steps[].name'
 	stop_targets
 }
 
@@ -72,7 +68,7 @@ fault() {
 	start_mt f -p 2 -g 1 -t 1
 	before=$(other_maps "$TARGET_PID")
 	AIOCTL_TEST_FAULT="$step:$action" run --separate-stderr timeout 60 \
-		"$AIOCTL_TEST" move "${FORCE[@]}" "$TARGET_PID" "$DEST"
+		"$AIOCTL_TEST" move "$TARGET_PID" "$DEST"
 	# target_works runs more commands: keep aioctl's own status and message.
 	ST=$status ERR=$stderr
 	[ "$status" -ne 124 ] || { echo "aioctl hung at $step:$action"; return 1; }
@@ -162,7 +158,7 @@ fault() {
 	start_mt f -p 1
 	local before
 	before=$(cat /proc/"$TARGET_PID"/maps)
-	AIOCTL_TEST_FAULT=mremap:fail run "$AIOCTL" move "${FORCE[@]}" --dry-run "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=mremap:fail run "$AIOCTL" move --dry-run "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	! strings "$AIOCTL" | grep -q AIOCTL_TEST
 	strings "$AIOCTL_TEST" | grep -q AIOCTL_TEST_FAULT

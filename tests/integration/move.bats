@@ -237,7 +237,61 @@ refused() {
 	[[ "$output" == *"zombie"* ]]
 }
 
-# A 32-bit target: tests/integration/compat32.bats.
+@test "move refuses a 32-bit process" {
+	# A libc-free i386 program (as + ld are enough, no multilib) that holds a ring.
+	command -v as >/dev/null && command -v ld >/dev/null || skip "no binutils"
+	cat >"$BATS_TEST_TMPDIR/t32.s" <<'ASM'
+	.bss
+ctx:	.space 8
+	.text
+	.globl _start
+_start:	movl $245, %eax		# io_setup(1, &ctx)
+	movl $1, %ebx
+	movl $ctx, %ecx
+	int $0x80
+1:	movl $29, %eax		# pause()
+	int $0x80
+	jmp 1b
+ASM
+	as --32 -o "$BATS_TEST_TMPDIR/t32.o" "$BATS_TEST_TMPDIR/t32.s" &&
+		ld -m elf_i386 -o "$BATS_TEST_TMPDIR/t32" "$BATS_TEST_TMPDIR/t32.o" ||
+		skip "cannot build a 32-bit program here"
+	local rc=0
+	timeout 0.2 "$BATS_TEST_TMPDIR/t32" 2>/dev/null || rc=$?
+	[ "$rc" -eq 124 ] || skip "this kernel cannot run 32-bit programs (exec format error)"
+	"$BATS_TEST_TMPDIR/t32" &
+	TARGET_PIDS+=("$!")
+	TARGET_PID=$!
+	for _ in $(seq 1 500); do
+		grep -q '/\[aio\]' /proc/$TARGET_PID/maps 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q '/\[aio\]' /proc/$TARGET_PID/maps || skip "this kernel has no 32-bit io_setup"
+	refused "$TARGET_PID" "$DEST"
+	[[ "$output" == *"32-bit"* ]]
+}
+
+@test "move: a process stopped by SIGSTOP is moved and stays stopped" {
+	start_mt t -p 1 -t 2
+	kill -STOP "$TARGET_PID"
+	for _ in $(seq 1 500); do
+		grep -q '^State:.*T (stopped)' /proc/$TARGET_PID/status && break
+		sleep 0.01
+	done
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	sleep 0.2
+	for t in /proc/$TARGET_PID/task/*; do
+		grep -q '^State:.*T (stopped)' "$t/status"
+	done
+	[ "$(awk '/^TracerPid:/{print $2}' /proc/$TARGET_PID/status)" = 0 ]
+	kill -CONT "$TARGET_PID"
+	ask t "ctx $DEST" ok
+	run ask t "reap 1" reaped
+	[ "$output" = "reaped 1 data=0x1000 res=512" ]
+	run ask t status status
+	[[ "$output" == *"sleeperr=0 "* ]]
+}
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1

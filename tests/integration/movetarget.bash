@@ -1,5 +1,5 @@
 # Shared by the bats files that drive tests/targets/movetarget.c through its command pipe
-# (move.bats, faults.bats).  Load after helpers.bash.
+# (move.bats, faults.bats, probe.bats).  Load after helpers.bash.
 
 # start_mt NAME ARGS...: movetarget with a command pipe on stdin; sets TARGET_PID, RING.
 start_mt() {
