@@ -181,8 +181,8 @@ static bool submit_all(struct worker *w, int reading, uint64_t seq)
 }
 
 /* Waits until this worker's own requests completed (reaping anyone's); 20 s without
- * progress means they are lost. */
-static void drain(struct worker *w)
+ * progress means they are lost (3 s once asked to stop: a stale context never drains). */
+static bool drain(struct worker *w)
 {
 	struct timespec t0, t;
 	unsigned last = atomic_load(&w->pending);
@@ -194,14 +194,15 @@ static void drain(struct worker *w)
 		if (atomic_load(&w->pending) != last) {
 			last = atomic_load(&w->pending);
 			t0 = t;
-		} else if (t.tv_sec - t0.tv_sec > 20) {
+		} else if (t.tv_sec - t0.tv_sec > (stop ? 3 : 20)) {
 			fprintf(stderr, "worker %u: %u requests never completed\n", w->index, last);
 			atomic_fetch_add(&lost, last);
-			/* Their iocbs may still complete later: never reuse them. */
-			for (;;)
-				pause();
+			/* Their iocbs may still complete later: the thread ends without reusing
+			 * them (nothing is freed), and main reports. */
+			return false;
 		}
 	}
+	return true;
 }
 
 static void *work(void *arg)
@@ -215,9 +216,10 @@ static void *work(void *arg)
 	while (!stop) {
 		seq++;
 		bool ok = submit_all(w, 0, seq);
-		drain(w);
-		if (ok && submit_all(w, 1, seq))
-			drain(w);
+		if (!drain(w))
+			return NULL;
+		if (ok && submit_all(w, 1, seq) && !drain(w))
+			return NULL;
 		/* Other workers may still wait for events this one would reap. */
 	}
 	/* Keep reaping for the others until everyone drained. */
