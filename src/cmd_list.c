@@ -756,8 +756,10 @@ int cmd_list(int argc, char **argv)
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
 				  list_group_rings(s.rings, s.n) < 0))
 		status = EXIT_REFUSED;
-	if (status == EXIT_OK && o.probe)
+	if (status == EXIT_OK && o.probe) {
 		probe_rings(&s);
+		list_owner_from_liveness(s.rings, s.n);
+	}
 
 	b.ok = read_aio_budget(&b.nr, &b.max);
 	b.summary = o.summary;
