@@ -172,7 +172,7 @@ DEST=0x500000000000
 	start_mt t
 	local before
 	before=$(maps_of "$TARGET_PID")
-	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --force "$TARGET_PID" "$DEST"
 	[ "$status" -eq 2 ]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
 	run "$AIOCTL" move "$TARGET_PID" "$DEST"
