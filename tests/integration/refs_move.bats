@@ -179,6 +179,7 @@ keeper_moves() {
 	before=$(echo "$output" | jq -c '[.refs[] | select(.kind == "memory") | [.address, .value]]')
 	[ "$(echo "$before" | jq length)" -ge 5 ]
 	dest=$(canon $(($(low_gap "$TARGET_PID") + 0x100000)))
+	[ -x "$AIOCTL_TEST" ] || skip "no build/aioctl-test (make tests-build)"
 	AIOCTL_TEST_REFS_FAIL_AFTER=3 run "$AIOCTL_TEST" move -J --ring "$RING" "$TARGET_PID" "$dest"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"aioctl: pid $TARGET_PID: ring $RING -> $dest: cannot rewrite the reference at 0x"*"; target unchanged"* ]]
