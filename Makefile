@@ -43,7 +43,7 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PKGS  := build-essential pkg-config libproc2-dev libjansson-dev libaio-dev \
-             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion gcc-multilib \
+             libcmocka-dev bats jq fio util-linux man-db groff-base bash-completion \
              zsh fish
 
 BENCH_PKGS := hyperfine gdb time jq

@@ -31,19 +31,12 @@ _aioctl_pids()
 }
 
 # Column names for -o/--output (a comma-separated list, optionally starting with +)
-# and --sort (one name); --summary has columns of its own.
+# and --sort (one name).
 _aioctl_columns()
 {
-    local prog cols prefix= word=$cur summary= w
+    local prog cols prefix= word=$cur
     prog=$(_aioctl_prog)
-    for w in "${words[@]:cmd_index+1}"; do
-        case $w in
-            --summary) summary=--summary ;;
-            --*) ;;
-            -*s*) summary=--summary ;;
-        esac
-    done
-    cols=$("$prog" list $summary -H -r 2>/dev/null | cut -f1)
+    cols=$("$prog" list -H -r 2>/dev/null | cut -f1)
     if [[ $1 == list ]]; then
         if [[ $word == *,* ]]; then
             prefix=${word%,*},
@@ -108,7 +101,7 @@ _aioctl()
                 --sort) _aioctl_columns sort; return ;;
             esac
             opts='-J --json -o --output --output-all -H --list-columns -n --noheadings
-                  -r --raw -b --bytes --sort -s --summary'
+                  -r --raw -b --bytes --sort -s --summary --probe'
             ;;
         dump)
             case $prev in
@@ -119,15 +112,15 @@ _aioctl()
             ;;
         refs)
             case $prev in
-                --ring) _aioctl_rings; return ;;
+                -r | --ring) _aioctl_rings; return ;;
             esac
-            opts='--ring -J --json --no-freeze'
+            opts='-r --ring -J --json --no-freeze'
             ;;
         move)
             case $prev in
                 -r | --ring) _aioctl_rings; return ;;
             esac
-            opts='-r --ring -n --dry-run -J --json -f --force'
+            opts='-r --ring -n --dry-run -J --json --no-fix-refs --tombstone'
             ;;
         check)
             opts='-J --json'
@@ -154,11 +147,9 @@ _aioctl()
         fi
         case ${words[i]} in
             --*=*) ;;
-            -o | --output | --sort | --ring)
-                skip=1 ;;
-            --raw)
-                [[ $cmd == dump ]] && skip=1 ;;
-            -r)
+            -o | --output | --sort | --raw)
+                [[ $cmd == list && ${words[i]} == --raw ]] || skip=1 ;;
+            -r | --ring)
                 [[ $cmd == list ]] || skip=1 ;;
             -*) ;;
             *) ((npos++)) ;;

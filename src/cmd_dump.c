@@ -25,7 +25,7 @@
  * stays bounded whatever nr a ring (or a forged header) claims. */
 #define CHUNK_EVENTS 1024
 /* Output is written once this much is buffered. */
-#define FLUSH_BYTES (256u << 10)
+#define FLUSH_BYTES (64u << 10)
 /* iocbs closer than this share one read: calloc'd iocbs lie 80 bytes apart. */
 #define SPAN_GAP 192
 #define SPAN_MAX (64u << 10)
@@ -236,6 +236,30 @@ struct chunk {
 	unsigned char batch[BATCH_BYTES + SPAN_MAX];
 };
 
+#define CHUNK_MAP (2u << 20)
+_Static_assert(sizeof(struct chunk) <= CHUNK_MAP, "chunk fits one huge page");
+
+/* The work area, in one transparent huge page where the system gives one, else
+ * populated in one call: in a virtual machine each fresh 4 KiB page first written costs
+ * microseconds, more than its use. */
+static struct chunk *chunk_alloc(void)
+{
+	unsigned char *p = mmap(NULL, 2 * CHUNK_MAP, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)p + CHUNK_MAP - 1) & ~(uintptr_t)(CHUNK_MAP - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	if (a + CHUNK_MAP < (uintptr_t)p + 2 * CHUNK_MAP)
+		munmap((void *)(a + CHUNK_MAP), (uintptr_t)p + 2 * CHUNK_MAP - (a + CHUNK_MAP));
+	madvise((void *)a, CHUNK_MAP, MADV_HUGEPAGE);
+	madvise((void *)a, sizeof(struct chunk), MADV_POPULATE_WRITE);
+	return (struct chunk *)a;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
 	const struct iocb_key *x = a, *y = b;
@@ -352,10 +376,12 @@ static void recheck_mapping(pid_t pid, const struct ring_map *m, struct dump_rin
 	int err = target_find_rings(pid, &b, &now, &n);
 
 	buf_free(&b);
-	if (err < 0) {
+	if (err == -ESRCH || err == -ENOENT) {
 		r->state = "gone";
 		snprintf(msg, msgsz, "the process exited while the ring was read");
 		r->message = msg;
+	}
+	if (err < 0) {
 		free(now);
 		return;
 	}
@@ -594,11 +620,8 @@ int cmd_dump(int argc, char **argv)
 		status = EXIT_NOTHING;
 		goto done;
 	}
-	/* Populated in one call: faulting it in page by page costs more than its use. */
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
-	if (c == MAP_FAILED) {
-		c = NULL;
+	c = chunk_alloc();
+	if (!c) {
 		errmsg_errno(ENOMEM, "pid %d", (int)o.pid);
 		status = EXIT_REFUSED;
 		goto done;
@@ -653,7 +676,7 @@ done:
 	fd_cache_free(&fds);
 	sb_free(&out);
 	if (c)
-		munmap(c, sizeof(*c));
+		munmap(c, CHUNK_MAP);
 	free(rings);
 	free(o.want);
 	return status;

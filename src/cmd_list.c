@@ -11,6 +11,7 @@
 #include "aioctl.h"
 #include "columns.h"
 #include "commands.h"
+#include "inject.h"
 #include "maps.h"
 #include "procinfo.h"
 #include "ring.h"
@@ -80,12 +81,12 @@ static const struct column_desc summary_columns[] = {
 
 /* ---- options ---- */
 
-enum { OPT_OUTPUT_ALL = 0x100, OPT_SORT };
+enum { OPT_OUTPUT_ALL = 0x100, OPT_SORT, OPT_PROBE };
 
 struct list_opts {
 	const char *output;
 	const char *sort;
-	bool output_all, list_columns, summary;
+	bool output_all, list_columns, summary, probe;
 	unsigned flags;              /* COLF_* */
 	pid_t *pids;
 	size_t npids;
@@ -101,6 +102,8 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "COLUMN", 0, "sort by COLUMN (numbers numerically)", 0 },
 	{ "bytes", 'b', NULL, 0, "print SIZE in bytes instead of 4K, 68K, ...", 0 },
 	{ "summary", 's', NULL, 0, "one row per process, ranked by its share of aio-max-nr", 0 },
+	{ "probe", OPT_PROBE, NULL, 0, "stop each process briefly to ask the kernel whether its rings "
+	  "are live, inherited or dead (STATE)", 0 },
 	{ 0 }
 };
 
@@ -117,6 +120,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'r': o->flags |= COLF_RAW; break;
 	case 'J': o->flags |= COLF_JSON; break;
 	case OPT_SORT: o->sort = arg; break;
+	case OPT_PROBE: o->probe = true; break;
 	case 'b': o->flags |= COLF_BYTES; break;
 	case 's': o->summary = true; break;
 	case ARGP_KEY_ARG:
@@ -166,6 +170,9 @@ static char *help_filter(int key, const char *text, void *input)
 
 /* ---- scanning ---- */
 
+struct scan;
+static void probe_rings(struct scan *s);
+
 struct scan {
 	struct list_ring *rings;
 	size_t n, cap;
@@ -175,6 +182,46 @@ struct scan {
 	unsigned proc_denied, proc_failed, ring_denied;
 	int proc_failed_err;
 };
+
+/* --probe: one brief freeze per process holding sane listed rings.  EINVAL means no
+ * context here: a copy inherited through fork when another process maps the same ring,
+ * else a dead mapping.  A process that cannot be frozen keeps STATE as seen outside. */
+static void probe_rings(struct scan *s)
+{
+	for (size_t i = 0; i < s->shown; ) {
+		pid_t pid = s->rings[i].pid;
+		size_t end = i, n = 0;
+		uint64_t *addrs;
+		long *res;
+
+		while (end < s->shown && s->rings[end].pid == pid)
+			end++;
+		addrs = calloc(end - i, sizeof(*addrs));
+		res = calloc(end - i, sizeof(*res));
+		for (size_t k = i; addrs && res && k < end; k++)
+			if (!s->rings[k].err && !s->rings[k].problems)
+				addrs[n++] = s->rings[k].map.start;
+		if (n && pid != getpid() && probe_liveness(pid, addrs, n, res) == EXIT_OK) {
+			size_t j = 0;
+			for (size_t k = i; k < end; k++) {
+				struct list_ring *r = &s->rings[k];
+				if (r->err || r->problems)
+					continue;
+				if (res[j] == 0)
+					r->liveness = LIVENESS_LIVE;
+				else if (res[j] == -EINVAL)
+					r->liveness = r->group_size > 1 ? LIVENESS_INHERITED : LIVENESS_DEAD;
+				j++;
+			}
+		} else if (n && pid != getpid()) {
+			errmsg("pid %d: not probed (cannot stop it: traced, exiting, or not permitted)",
+			       (int)pid);
+		}
+		free(addrs);
+		free(res);
+		i = end;
+	}
+}
 
 static struct list_ring *new_ring(struct scan *s)
 {
@@ -263,6 +310,9 @@ static int scan_machine(struct scan *s)
 	}
 	proc_iter_free(it);
 	s->shown = s->n;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rings[i].err == EPERM || s->rings[i].err == EACCES)
+			s->ring_denied++;
 	return 0;
 }
 
@@ -419,7 +469,8 @@ static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
 		col_set_u64(t, row, LC_HEAD, r->hdr.head);
 		col_set_u64(t, row, LC_TAIL, r->hdr.tail);
 		col_set_u64(t, row, LC_ID, r->hdr.id);
-		if (!(r->problems & (RING_BAD_HEAD | RING_BAD_TAIL)) && r->hdr.nr)
+		/* A count from a header that fails its checks would be made up. */
+		if (!r->problems)
 			col_set_u64(t, row, LC_PENDING, ring_pending(&r->hdr));
 	}
 	if (ring_request_range(len, ncpus, &lo, &hi)) {
@@ -434,9 +485,18 @@ static void add_ring_row(struct col_table *t, const struct scan *s, size_t i,
 	col_set_str(t, row, LC_STATE, list_ring_state(r));
 	col_set_u64(t, row, LC_OWNER, (uint64_t)r->owner);
 	if (col_table_wants(t, LC_SHARED)) {
-		uint64_t others[64];
-		size_t n = list_sharers(s->rings, i, others, ARRAY_SIZE(others));
-		col_set_array(t, row, LC_SHARED, others, n < ARRAY_SIZE(others) ? n : ARRAY_SIZE(others));
+		/* A preforking server can share one ring with hundreds of workers. */
+		size_t in_group = 1, n;
+		uint64_t *others;
+
+		for (size_t k = r->next_in_group; k != i; k = s->rings[k].next_in_group)
+			in_group++;
+		others = malloc(in_group * sizeof(*others));
+		if (others) {
+			n = list_sharers(s->rings, i, others, in_group);
+			col_set_array(t, row, LC_SHARED, others, n);
+			free(others);
+		}
 	}
 }
 
@@ -495,37 +555,37 @@ struct budget {
 	uint64_t lo, hi;             /* what they asked io_setup for, in all */
 };
 
-static json_t *maybe_int(bool ok, uint64_t v)
+static void print_json_int(const char *key, bool ok, uint64_t v)
 {
-	return ok ? json_integer((json_int_t)v) : json_null();
+	if (ok)
+		printf(",\n  \"%s\": %" PRIu64, key, v);
+	else
+		printf(",\n  \"%s\": null", key);
 }
 
+/* {"rings": [...], "aio_nr": N, "aio_max_nr": M} (with --summary "processes" and the
+ * budget's other figures).  Rows are dumped by jansson one at a time, so that a machine
+ * with thousands of rings needs no document-sized tree in memory; the frame around
+ * them is fixed ASCII. */
 static int print_json(struct col_table *t, const struct budget *b)
 {
-	json_t *root = json_object(), *rows = col_table_json(t);
-	char *s;
-
-	if (!root || !rows || json_object_set_new(root, b->summary ? "processes" : "rings", rows)) {
-		json_decref(rows);
-		json_decref(root);
-		return -ENOMEM;
+	printf("{\n  \"%s\": [", b->summary ? "processes" : "rings");
+	if (col_table_rows(t)) {
+		putchar('\n');
+		if (col_table_print_json_rows(t, "    ", stdout) < 0)
+			return -ENOMEM;
+		fputs("  ", stdout);
 	}
-	json_object_set_new(root, "aio_nr", maybe_int(b->ok, b->nr));
-	json_object_set_new(root, "aio_max_nr", maybe_int(b->ok, b->max));
+	putchar(']');
+	print_json_int("aio_nr", b->ok, b->nr);
+	print_json_int("aio_max_nr", b->ok, b->max);
 	if (b->summary) {
-		json_object_set_new(root, "headroom", maybe_int(b->ok, b->max > b->nr ? b->max - b->nr : 0));
-		json_object_set_new(root, "rings_seen", json_integer((json_int_t)b->rings));
-		json_object_set_new(root, "req_min", json_integer((json_int_t)b->lo));
-		json_object_set_new(root, "req_max", json_integer((json_int_t)b->hi));
+		print_json_int("headroom", b->ok, b->max > b->nr ? b->max - b->nr : 0);
+		print_json_int("rings_seen", true, b->rings);
+		print_json_int("req_min", true, b->lo);
+		print_json_int("req_max", true, b->hi);
 	}
-	/* Six significant digits keep SHARE readable (99.9985, not 99.99847412109375). */
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	json_decref(root);
-	if (!s)
-		return -ENOMEM;
-	fputs(s, stdout);
-	fputc('\n', stdout);
-	free(s);
+	fputs("\n}\n", stdout);
 	return 0;
 }
 
@@ -577,6 +637,36 @@ static unsigned details_wanted(const struct col_table *t, bool summary)
 	    col_table_wants(t, summary ? SC_CGROUP : LC_CGROUP))
 		want |= PROCINFO_CGROUP;
 	return want;
+}
+
+/* Scans the PIDs given, saying on stderr what went wrong with each; returns the exit
+ * status the first failure calls for (0 if none). */
+static int scan_given(struct scan *s, const struct list_opts *o)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < o->npids; i++) {
+		pid_t pid = o->pids[i];
+		size_t before = s->n;
+		int r = scan_pid(s, pid);
+
+		if (r == -ESRCH || r == -ENOENT) {
+			errmsg("pid %d: no such process", (int)pid);
+			status = status ? status : EXIT_NOPROC;
+		} else if (r < 0) {
+			errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
+			status = status ? status : exit_for_errno(-r);
+		} else if (s->n == before) {
+			errmsg("pid %d: no AIO rings", (int)pid);
+		}
+		for (size_t k = before; k < s->n; k++)
+			if (s->rings[k].err) {
+				errmsg_errno(s->rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
+					     (int)pid, s->rings[k].map.start);
+				status = status ? status : exit_for_errno(s->rings[k].err);
+			}
+	}
+	return status;
 }
 
 /* The one stderr line about processes and rings that could not be read. */
@@ -654,42 +744,20 @@ int cmd_list(int argc, char **argv)
 		if (scan_machine(&s) < 0)
 			status = EXIT_REFUSED;
 	} else {
-		for (size_t i = 0; i < o.npids; i++) {
-			pid_t pid = o.pids[i];
-			size_t before = s.n;
-			int r = scan_pid(&s, pid);
-
-			if (r == -ESRCH || r == -ENOENT) {
-				errmsg("pid %d: no such process", (int)pid);
-				err_status = err_status ? err_status : EXIT_NOPROC;
-			} else if (r < 0) {
-				errmsg_errno(-r, "pid %d: cannot read its memory maps", (int)pid);
-				err_status = err_status ? err_status : exit_for_errno(-r);
-			} else if (s.n == before) {
-				errmsg("pid %d: no AIO rings", (int)pid);
-			}
-			for (size_t k = before; k < s.n; k++)
-				if (s.rings[k].err) {
-					errmsg_errno(s.rings[k].err, "pid %d: cannot read ring 0x%" PRIx64,
-						     (int)pid, s.rings[k].map.start);
-					err_status = err_status ? err_status : exit_for_errno(s.rings[k].err);
-				}
-		}
+		err_status = scan_given(&s, &o);
 		s.shown = s.n;
 		/* Sharing decides STATE, OWNER, SHARED and the summary's attribution. */
 		if (s.n && (o.summary || col_table_wants(t, LC_STATE) || col_table_wants(t, LC_OWNER) ||
 			    col_table_wants(t, LC_SHARED)) && scan_sharers(&s, &o) == -ENOMEM)
 			status = EXIT_REFUSED;
 	}
-	for (size_t i = 0; i < s.shown && o.npids == 0; i++)
-		if (s.rings[i].err == EPERM || s.rings[i].err == EACCES)
-			s.ring_denied++;
 
 	/* details, group */
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
 				  list_group_rings(s.rings, s.n) < 0))
 		status = EXIT_REFUSED;
-	/* (--probe would set s.rings[i].liveness for i < s.shown here.) */
+	if (status == EXIT_OK && o.probe)
+		probe_rings(&s);
 
 	b.ok = read_aio_budget(&b.nr, &b.max);
 	b.summary = o.summary;

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "inject.h"
 #include "move.h"
+#include "refsout.h"
 
 #include <argp.h>
 #include <errno.h>
@@ -15,16 +16,20 @@
 
 struct move_args {
 	const char *pid_s, *addr_s, *ring_s;
-	bool dry_run, json, force;
+	bool dry_run, json, no_fix_refs, tombstone;
 	int nargs;
 };
+
+enum { OPT_NO_FIX_REFS = 0x100, OPT_TOMBSTONE };
 
 static const struct argp_option options[] = {
 	{ "ring", 'r', "OLD", 0, "the ring to move (its address); required when the process has several", 0 },
 	{ "dry-run", 'n', NULL, 0, "check everything, change nothing", 0 },
 	{ "json", 'J', NULL, 0, "JSON output", 0 },
-	{ "force", 'f', NULL, 0, "move although the application's own copies of the context id "
-	  "keep the old address", 0 },
+	{ "no-fix-refs", OPT_NO_FIX_REFS, NULL, 0, "move the ring alone: leave the application's references "
+	  "to it stale (named in a warning)", 0 },
+	{ "tombstone", OPT_TOMBSTONE, NULL, 0, "after the move, map a read-only zero page at the old "
+	  "address (a missed reference then fails with EINVAL instead of crashing)", 0 },
 	{ 0 }
 };
 
@@ -36,7 +41,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'r': a->ring_s = arg; return 0;
 	case 'n': a->dry_run = true; return 0;
 	case 'J': a->json = true; return 0;
-	case 'f': a->force = true; return 0;
+	case OPT_NO_FIX_REFS: a->no_fix_refs = true; return 0;
+	case OPT_TOMBSTONE: a->tombstone = true; return 0;
 	case ARGP_KEY_ARG:
 		if (a->nargs == 0)
 			a->pid_s = arg;
@@ -62,6 +68,10 @@ static const char doc[] =
 	"verified (the context answers at ADDR, not at the old address, pending completions "
 	"intact).  Any failure moves everything back.  A thread blocked in io_getevents(2) on "
 	"the ring re-issues its call at the new address (a relative timeout starts again).\n\n"
+	"While frozen, every reference the application holds to the ring (its context id or a "
+	"pointer into the ring, in writable private memory or a thread's registers: see "
+	"'aioctl refs') is found, and rewritten once the move is verified.  A reference in "
+	"read-only or shared memory refuses the move.\n\n"
 	"Exit status: 0 moved (or would move, with -n), 2 usage, 3 permission, 4 no such "
 	"process, 5 refused or failed with the target unchanged, 6 target not restored.";
 
@@ -86,6 +96,16 @@ static void print_json(const struct move_ctx *c, bool ok)
 	json_object_set_new(o, "verified", json_boolean(c->verified));
 	json_object_set_new(o, "frozen_us", json_integer((json_int_t)c->frozen_us));
 	json_object_set_new(o, "threads", json_integer((json_int_t)c->threads));
+	json_t *refs = json_array();
+	refsout_json(refs, &c->refs, c->ring.start,
+		     (c->flags & MOVE_NO_FIX_REFS) ? 0 : c->dest);
+	json_object_set_new(o, "refs", refs);
+	json_object_set_new(o, "refs_scanned_bytes", json_integer((json_int_t)c->refs_stats.bytes));
+	json_object_set_new(o, "refs_scan_us", json_integer((json_int_t)c->refs_stats.us));
+	json_object_set_new(o, "refs_fixed", json_boolean(c->refs_fixed));
+	json_object_set_new(o, "refs_changed", json_integer((json_int_t)c->refs_changed));
+	hex(s, sizeof(s), c->ring.start);
+	json_object_set_new(o, "tombstone", c->tombstoned ? json_string(s) : json_null());
 	for (size_t i = 0; i < c->nreport; i++) {
 		json_t *st = json_object();
 		json_object_set_new(st, "name", json_string(c->report[i].name));
@@ -123,7 +143,8 @@ int cmd_move(int argc, char **argv)
 		return usage_error("move", "invalid address '%s' (hexadecimal expected)", a.addr_s);
 	if (a.ring_s && !parse_addr(a.ring_s, &want_ring))
 		return usage_error("move", "invalid ring address '%s'", a.ring_s);
-	c.flags = (a.dry_run ? MOVE_DRY_RUN : 0) | (a.force ? MOVE_FORCE : 0);
+	c.flags = (a.dry_run ? MOVE_DRY_RUN : 0) | (a.no_fix_refs ? MOVE_NO_FIX_REFS : 0) |
+		  (a.tombstone ? MOVE_TOMBSTONE : 0);
 
 	status = inject_precheck(c.pid, FREEZE_DEFAULT);
 	if (status != EXIT_OK)
@@ -186,33 +207,51 @@ int cmd_move(int argc, char **argv)
 		status = EXIT_REFUSED;
 		goto out;
 	}
-	if (!a.force && !a.dry_run) {
-		errmsg("pid %d: refused: the application's own copies of context id 0x%llx would "
-		       "keep the old address (rewriting them is not implemented yet); --force moves "
-		       "the ring anyway", (int)c.pid, (unsigned long long)c.ring.start);
-		status = EXIT_REFUSED;
-		goto out;
-	}
 
 	status = move_execute(&c);
 	if (status == EXIT_OK) {
 		if (a.json) {
 			print_json(&c, true);
 		} else if (a.dry_run) {
+			refsout_header(stdout);
+			refsout_rows(stdout, &c.refs, c.ring.start, a.no_fix_refs ? 0 : c.dest);
 			printf("pid %d: ring 0x%llx (%llu bytes) can move to 0x%llx (dry run, nothing "
-			       "changed; frozen %llu us, %zu threads)\n", (int)c.pid,
+			       "changed; frozen %llu us, %zu threads); %zu reference%s %s\n", (int)c.pid,
 			       (unsigned long long)c.ring.start, (unsigned long long)c.len,
-			       (unsigned long long)c.dest, (unsigned long long)c.frozen_us, c.threads);
+			       (unsigned long long)c.dest, (unsigned long long)c.frozen_us, c.threads,
+			       c.refs.n, c.refs.n == 1 ? "" : "s",
+			       a.no_fix_refs ? "would be left stale" : "would be rewritten");
 		} else {
 			printf("pid %d: moved ring 0x%llx -> 0x%llx (%llu bytes), verified; frozen "
-			       "%llu us, %zu threads\n", (int)c.pid, (unsigned long long)c.ring.start,
+			       "%llu us, %zu threads; %zu reference%s %s (scanned %.1f MiB in %.1f ms)\n",
+			       (int)c.pid, (unsigned long long)c.ring.start,
 			       (unsigned long long)c.dest, (unsigned long long)c.len,
-			       (unsigned long long)c.frozen_us, c.threads);
+			       (unsigned long long)c.frozen_us, c.threads, c.refs.n,
+			       c.refs.n == 1 ? "" : "s", a.no_fix_refs ? "left stale" : "rewritten",
+			       (double)c.refs_stats.bytes / (1 << 20), (double)c.refs_stats.us / 1000);
+			if (c.tombstoned)
+				printf("pid %d: tombstone: read-only zero page%s at 0x%llx-0x%llx\n", (int)c.pid,
+				       c.len > 4096 ? "s" : "", (unsigned long long)c.ring.start,
+				       (unsigned long long)(c.ring.start + c.len));
 		}
-		if (!a.dry_run)
-			fprintf(stderr, "aioctl: warning: pid %d: the application's own copies of "
-				"context id 0x%llx still hold the old address\n", (int)c.pid,
-				(unsigned long long)c.ring.start);
+		if (!a.dry_run && a.no_fix_refs && c.refs.n) {
+			char list[4096];
+			refsout_brief(list, sizeof(list), &c.refs, REFS_REWRITABLE, 64);
+			if (c.refs.n_unsafe) {
+				size_t used = strlen(list);
+				snprintf(list + used, sizeof(list) - used, "%s", list[0] ? ", " : "");
+				used = strlen(list);
+				refsout_brief(list + used, sizeof(list) - used, &c.refs, REFS_UNSAFE, 64);
+			}
+			fprintf(stderr, "aioctl: warning: pid %d: ring 0x%llx moved without its "
+				"references (--no-fix-refs); %zu still hold the old address: %s\n",
+				(int)c.pid, (unsigned long long)c.ring.start, c.refs.n, list);
+		}
+		if (!a.dry_run && c.refs_changed)
+			fprintf(stderr, "aioctl: warning: pid %d: %zu reference%s changed while frozen "
+				"(the kernel wrote there) and %s left as found\n", (int)c.pid,
+				c.refs_changed, c.refs_changed == 1 ? "" : "s",
+				c.refs_changed == 1 ? "was" : "were");
 	} else if (c.why[0] || c.broken[0]) {
 		/* freeze_process prints its own refusals; these are the transaction's. */
 		if (c.why[0])

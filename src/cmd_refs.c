@@ -19,7 +19,7 @@ struct refs_args {
 	uint64_t ring;
 };
 
-enum { OPT_RING = 0x100, OPT_NO_FREEZE };
+enum { OPT_RING = 'r', OPT_NO_FREEZE = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "ring", OPT_RING, "ADDR", 0, "only the ring at ADDR (hex, as list shows it)", 0 },

@@ -261,6 +261,12 @@ static struct cell *cell_at(const struct col_table *t, size_t row, size_t slot)
 	return &t->cells[row * t->ncols + slot];
 }
 
+/* Where the cells of shown column s live: a column listed twice is stored once. */
+static size_t stored(const struct col_table *t, size_t s)
+{
+	return (size_t)t->slot_of[t->ids[s]];
+}
+
 void col_table_free(struct col_table *t)
 {
 	if (!t)
@@ -554,26 +560,50 @@ static json_t *cell_json(const struct col_table *t, size_t row, size_t slot)
 	return json_null();
 }
 
+json_t *col_table_row_json(const struct col_table *t, size_t r)
+{
+	json_t *o = json_object();
+
+	for (size_t s = 0; o && s < t->nshown; s++) {
+		json_t *v = cell_json(t, r, stored(t, s));
+		if (!v || json_object_set_new(o, t->descs[t->ids[s]].json_key, v) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 json_t *col_table_json(const struct col_table *t)
 {
 	json_t *arr = json_array();
 
-	if (!arr)
-		return NULL;
-	for (size_t r = 0; r < t->rows; r++) {
-		json_t *o = json_object();
-		if (!o || json_array_append_new(arr, o) != 0)
-			goto fail;
-		for (size_t s = 0; s < t->nshown; s++) {
-			json_t *v = cell_json(t, r, s);
-			if (!v || json_object_set_new(o, t->descs[t->ids[s]].json_key, v) != 0)
-				goto fail;
+	for (size_t r = 0; arr && r < t->rows; r++) {
+		json_t *o = col_table_row_json(t, r);
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
 		}
 	}
 	return arr;
-fail:
-	json_decref(arr);
-	return NULL;
+}
+
+int col_table_print_json_rows(const struct col_table *t, const char *indent, FILE *out)
+{
+	for (size_t r = 0; r < t->rows; r++) {
+		json_t *o = col_table_row_json(t, r);
+		int ret;
+
+		if (!o)
+			return -ENOMEM;
+		fputs(indent, out);
+		ret = json_dumpf(o, out, JSON_REAL_PRECISION(6));
+		json_decref(o);
+		if (ret != 0)
+			return -EIO;
+		fputs(r + 1 < t->rows ? ",\n" : "\n", out);
+	}
+	return 0;
 }
 
 static void put_spaces(FILE *out, size_t n)
@@ -605,7 +635,7 @@ int col_table_print(const struct col_table *t, unsigned flags, FILE *out)
 	for (size_t r = 0; r < rows; r++)
 		for (size_t s = 0; s < n; s++) {
 			char buf[64], *heap;
-			const char *plain = cell_text(t, r, s, flags, buf, &heap);
+			const char *plain = cell_text(t, r, stored(t, s), flags, buf, &heap);
 			char *esc = !plain ? NULL : needs_escape(plain, raw) ?
 				    col_escape(plain, strlen(plain), raw) : strdup(plain);
 			size_t w;

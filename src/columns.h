@@ -93,8 +93,16 @@ void col_set_array(struct col_table *t, long row, int id, const uint64_t *v, siz
  * numerically, text bytewise; unset cells first. */
 void col_table_sort(struct col_table *t, bool desc);
 
+/* One row as a JSON object keyed by json_key (new reference, NULL on error). */
+json_t *col_table_row_json(const struct col_table *t, size_t row);
+
 /* The rows as a JSON array of objects keyed by json_key (new reference, NULL on error). */
 json_t *col_table_json(const struct col_table *t);
+
+/* Prints the rows as the elements of a JSON array, one object per line after indent,
+ * separated by commas: one row's objects exist at a time, so memory stays flat however
+ * many rows there are.  The caller prints the brackets around them. */
+int col_table_print_json_rows(const struct col_table *t, const char *indent, FILE *out);
 
 /* Prints the table (aligned, or raw with COLF_RAW, where empty cells print as "-").  JSON is the caller's, since the
  * top-level object carries more than the rows. */

@@ -108,6 +108,11 @@ int inject_precheck(pid_t pid, unsigned flags)
 	struct proc_status ps;
 	int r = read_status(pid, &ps);
 
+	if (pid == getpid()) {
+		if (!QUIET(flags))
+			errmsg("pid %d: refused: that is aioctl itself", (int)pid);
+		return EXIT_REFUSED;
+	}
 	if (r < 0) {
 		if (!QUIET(flags))
 			errmsg_errno(-r, "pid %d", (int)pid);
@@ -471,6 +476,15 @@ int freeze_process(pid_t pid, unsigned flags, struct frozen *f)
 		if (f->injector == (size_t)-1 || (f->threads[f->injector].in_syscall && !t->in_syscall))
 			f->injector = i;
 	}
+	if (f->injector == (size_t)-1) {
+		/* Every thread sits in a signal-delivery stop: none can run our calls without
+		 * first handling its signal. */
+		if (!QUIET(flags))
+			errmsg("pid %d: refused: no thread is free to run system calls (signals being "
+			       "delivered); try again", (int)pid);
+		status = EXIT_REFUSED;
+		goto fail;
+	}
 	if (find_vdso_syscall(pid, &f->syscall_insn) != 0 &&
 	    find_thread_syscall(f, &f->syscall_insn) != 0) {
 		if (!QUIET(flags))
@@ -658,4 +672,26 @@ void inject_honour_signal(int sig)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+int probe_liveness(pid_t pid, const uint64_t *addrs, size_t n, long *results)
+{
+	struct frozen f;
+	int status = freeze_process(pid, FREEZE_QUIET, &f), sig;
+
+	if (status != EXIT_OK)
+		return status;
+	for (size_t i = 0; i < n; i++) {
+		const long args[6] = { (long)addrs[i], 0, 0, 0, 0, 0 };
+		if (inject_signal_arrived() || remote_syscall(&f, SYS_io_getevents, args, &results[i]) < 0) {
+			status = EXIT_REFUSED;
+			break;
+		}
+	}
+	if (thaw_process(&f) < 0)
+		status = EXIT_REFUSED;
+	sig = inject_release_signals(&f);
+	if (sig)
+		inject_honour_signal(sig);
+	return status;
 }

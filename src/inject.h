@@ -103,5 +103,11 @@ int inject_release_signals(struct frozen *f);
 /* Dies of sig with its default action, as if it had arrived unblocked. */
 void inject_honour_signal(int sig) __attribute__((noreturn));
 
+/* Liveness of rings in one process: freezes it briefly and runs io_getevents(addr, 0, 0,
+ * NULL, NULL) for each address (0: a live context of this process; -EINVAL: none).
+ * results[i] gets the kernel's answer.  Returns EXIT_OK, or the freeze's refusal status
+ * (nothing probed; quiet: no message).  A signal that arrived meanwhile is honoured after
+ * the process has been thawed. */
+int probe_liveness(pid_t pid, const uint64_t *addrs, size_t n, long *results);
 
 #endif

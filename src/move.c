@@ -2,6 +2,7 @@
  * steps below run with every thread stopped and each one that changes the target has an
  * undo.  Kernel rules behind each step: FACTS.md, "Moving a ring". */
 #include "move.h"
+#include "move_refs.h"
 #include "testhook.h"
 #include "maps.h"
 #include "ring.h"
@@ -97,10 +98,10 @@ int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx
 		rep->result = STEP_DONE;
 		done = i + 1;
 	}
-	if (status == EXIT_OK)
+	if (status == EXIT_OK && !dry_run)
 		return EXIT_OK;
 
-	/* Unwind: every completed step, newest first.  An undo that fails does not stop the
+	/* Unwind (a dry run unwinds what it tried, such as the reservation): every completed step, newest first.  An undo that fails does not stop the
 	 * others: each one gives back what it can. */
 	for (size_t i = done; i-- > 0; ) {
 		struct move_step_report *rep = &ctx->report[i];
@@ -471,10 +472,15 @@ static int step_verify(struct move_ctx *c)
 static const struct move_step move_steps[] = {
 	{ "revalidate", step_revalidate, NULL, true },
 	{ "probe", step_probe, NULL, true },
-	{ "reserve", step_reserve, undo_reserve, false },
+	/* before anything changes: a reference that cannot be rewritten refuses the move */
+	{ "scan-refs", move_step_scan_refs, NULL, true },
+	{ "reserve", step_reserve, undo_reserve, true },
 	{ "mremap", step_mremap, undo_mremap, false },
 	{ "retarget-threads", step_retarget_threads, undo_retarget_threads, false },
 	{ "verify", step_verify, NULL, false },
+	/* only once the kernel's side is verified: the application follows the ring */
+	{ "rewrite-refs", move_step_rewrite_refs, move_undo_rewrite_refs, false },
+	{ "tombstone", move_step_tombstone, move_undo_tombstone, false },
 };
 
 int move_execute(struct move_ctx *ctx)
@@ -512,6 +518,7 @@ int move_execute(struct move_ctx *ctx)
 
 void move_ctx_free(struct move_ctx *ctx)
 {
+	ref_list_free(&ctx->refs);
 	ring_snapshot_free(&ctx->before);
 	buf_free(&ctx->maps);
 }

@@ -9,6 +9,7 @@
 
 #include "aioctl.h"
 #include "inject.h"
+#include "refscan.h"
 #include "target.h"
 
 struct move_ctx;
@@ -19,7 +20,7 @@ struct move_step {
 	int (*run)(struct move_ctx *ctx);
 	/* 0, or -1 when the undo failed (the target is then not as it was: EXIT_BROKEN). */
 	int (*undo)(struct move_ctx *ctx);
-	bool in_dry_run;        /* read-only: also run by --dry-run */
+	bool in_dry_run;        /* read-only or tried and undone by --dry-run */
 };
 
 enum step_result {
@@ -41,7 +42,8 @@ struct move_step_report {
 
 enum move_flags {
 	MOVE_DRY_RUN = 1,
-	MOVE_FORCE = 2,
+	MOVE_NO_FIX_REFS = 2,           /* move the ring alone: the application's references go stale */
+	MOVE_TOMBSTONE = 4,             /* leave a read-only zero page at the old address */
 };
 
 struct move_ctx {
@@ -54,6 +56,10 @@ struct move_ctx {
 	struct buf maps;                /* scratch for re-reading /proc/PID/maps */
 	struct ring_snapshot before;    /* taken frozen, just before changing anything */
 	bool reserved, moved, verified;
+	struct ref_list refs;           /* the application's references to the ring (refs.h) */
+	struct refscan_stats refs_stats;
+	size_t refs_changed;            /* references that changed under the scan: left alone */
+	bool refs_fixed, tombstoned;
 	size_t threads;                 /* threads frozen */
 	uint64_t frozen_us;
 	int signal;                     /* SIGINT/SIGTERM/... that arrived while frozen */
@@ -65,7 +71,8 @@ struct move_ctx {
 
 /* Runs steps[0..n) on ctx; on failure undoes the completed ones in reverse.  Before each
  * step, stop_requested (when not NULL) may abort the run as a failure ("interrupted").
- * dry_run runs only the steps marked in_dry_run and skips the others.  Returns EXIT_OK,
+ * dry_run runs only the steps marked in_dry_run, skips the others, and then undoes the
+ * ones it ran (a reservation is tried, then released).  Returns EXIT_OK,
  * the failing step's status when every undo succeeded, or EXIT_BROKEN. */
 int move_run_steps(const struct move_step *steps, size_t n, struct move_ctx *ctx,
 		   bool dry_run, bool (*stop_requested)(void));

@@ -1,6 +1,7 @@
 /* Reading and rewriting a target's references to its ring (see refscan.h). */
 #include "refscan.h"
 #include "target.h"
+#include "testhook.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #define MAX_THREADS 4
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
+#define PM_FILE (1ull << 61)
 
 /* PAGEMAP_SCAN (Linux 6.7): the touched ranges of a mapping in one call, without an
  * entry per page.  Defined here for older headers. */
@@ -35,6 +38,7 @@ struct pm_scan_arg {
 	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
 };
 #define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_FILE (1 << 2)
 #define PAGE_IS_PRESENT (1 << 3)
 #define PAGE_IS_SWAPPED (1 << 4)
 #define PAGE_IS_PFNZERO (1 << 5)
@@ -78,7 +82,7 @@ static int add_item(struct plan *p, uint64_t addr, uint64_t end, size_t span)
 }
 
 /* Adds the touched ranges of [start, end) with PAGEMAP_SCAN.  1 done, 0 unsupported. */
-static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t span)
+static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t span, bool priv)
 {
 	struct page_region regs[128];
 	struct pm_scan_arg a;
@@ -93,8 +97,8 @@ static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t 
 		a.vec_len = ARRAY_SIZE(regs);
 		/* present or swapped, and not the shared zero page */
 		a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
-		a.category_inverted = PAGE_IS_PFNZERO;
-		a.category_mask = PAGE_IS_PFNZERO;
+		a.category_inverted = PAGE_IS_PFNZERO | (priv ? PAGE_IS_FILE : 0);
+		a.category_mask = PAGE_IS_PFNZERO | (priv ? PAGE_IS_FILE : 0);
 		a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
 		long n = ioctl(p->pagemap, PAGEMAP_SCAN, &a);
 		if (n < 0)
@@ -112,7 +116,7 @@ static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t 
 }
 
 /* The same from the pagemap entries, one window at a time.  1 done, 0 unreadable. */
-static int plan_pagemap_read(struct plan *p, uint64_t start, uint64_t end, size_t span)
+static int plan_pagemap_read(struct plan *p, uint64_t start, uint64_t end, size_t span, bool priv)
 {
 	uint64_t pm[512];
 
@@ -123,7 +127,7 @@ static int plan_pagemap_read(struct plan *p, uint64_t start, uint64_t end, size_
 			return 0;
 		for (size_t i = 0; i < pages;) {
 			size_t j = i;
-			while (j < pages && (pm[j] & (PM_PRESENT | PM_SWAPPED)))
+			while (j < pages && (pm[j] & (PM_PRESENT | PM_SWAPPED)) && !(priv && (pm[j] & PM_FILE)))
 				j++;
 			if (j > i) {
 				int err = add_item(p, a + i * PAGE, a + j * PAGE, span);
@@ -137,17 +141,18 @@ static int plan_pagemap_read(struct plan *p, uint64_t start, uint64_t end, size_
 	return 1;
 }
 
-/* Which parts of a mapping to read: only pages the target ever touched (present or
- * swapped) -- an untouched page holds zeroes or the file's bytes, never a pointer the
- * program stored, and reading it would fault it in, changing the target's memory use.
- * Without pagemap, all of it. */
-static int plan_mapping(struct plan *p, uint64_t start, uint64_t end, size_t span)
+/* Which parts of a mapping to read: only pages that can hold a pointer the program
+ * stored.  An untouched page holds zeroes or the file's bytes (and reading it would
+ * fault it in, changing the target's memory use); in a private mapping, a page still
+ * shared with the page cache holds the file's bytes too -- the program's stores went to
+ * its own anonymous copy.  That skips most of every library.  Without pagemap, all. */
+static int plan_mapping(struct plan *p, uint64_t start, uint64_t end, size_t span, bool priv)
 {
 	int r;
 
 	if (p->pagemap >= 0 && p->use_scan_ioctl) {
 		size_t before = p->n;
-		r = plan_scan_ioctl(p, start, end, span);
+		r = plan_scan_ioctl(p, start, end, span, priv);
 		if (r != 0) {
 			p->used_pagemap = r > 0;
 			return r < 0 ? r : 0;
@@ -157,7 +162,7 @@ static int plan_mapping(struct plan *p, uint64_t start, uint64_t end, size_t spa
 	}
 	if (p->pagemap >= 0) {
 		size_t before = p->n;
-		r = plan_pagemap_read(p, start, end, span);
+		r = plan_pagemap_read(p, start, end, span, priv);
 		if (r != 0) {
 			p->used_pagemap = r > 0;
 			return r < 0 ? r : 0;
@@ -312,6 +317,30 @@ static pid_t stack_owner(const struct thread_sp *sps, size_t n, const struct map
 	return 0;
 }
 
+/* Copy buffers, one per scanning thread, kept for the life of aioctl: a move scans with
+ * the target frozen, and faulting in fresh buffers for every scan is time it stands
+ * still for nothing. */
+static struct {
+	unsigned char *p;
+	size_t len;
+} buffers[MAX_THREADS];
+
+static unsigned char *buffer(unsigned i, size_t len)
+{
+	if (buffers[i].p && buffers[i].len == len)
+		return buffers[i].p;
+	if (buffers[i].p)
+		munmap(buffers[i].p, buffers[i].len);
+	buffers[i].p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buffers[i].p == MAP_FAILED) {
+		buffers[i].p = NULL;
+		return NULL;
+	}
+	buffers[i].len = len;
+	return buffers[i].p;
+}
+
 static int by_address(const void *a, const void *b)
 {
 	const struct ref *x = a, *y = b;
@@ -387,7 +416,7 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 			t->cls = cls;
 			refs_mapping_name(&e, have_prev ? &prev : NULL,
 					  e.path_len ? 0 : stack_owner(sps, nsps, &e), t->name, sizeof(t->name));
-			err = plan_mapping(&p, e.start, e.end, p.nspans);
+			err = plan_mapping(&p, e.start, e.end, p.nspans, e.perms[3] == 'p');
 			if (err)
 				goto out;
 			p.nspans++;
@@ -405,25 +434,22 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 	nthreads = scan_threads(planned);
 	for (unsigned i = 0; i < nthreads; i++) {
 		w[i] = (struct worker){ .pid = pid, .start = start, .end = end, .plan = &p, .next = &next };
-		w[i].buf = malloc(p.window);
+		w[i].buf = buffer(i, p.window);
 		if (!w[i].buf) {
-			err = -ENOMEM;
-			nthreads = i;
-			goto join;
+			nthreads = i;    /* fewer threads, or none at all */
+			break;
 		}
+	}
+	if (!nthreads) {
+		err = -ENOMEM;
+		goto out;
 	}
 	for (unsigned i = 1; i < nthreads; i++)
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
-			free(w[i].buf);
-			for (unsigned k = i; k < nthreads; k++)
-				if (k != i)
-					free(w[k].buf);
 			nthreads = i;
 			break;
 		}
-	if (nthreads)
-		work(&w[0]);
-join:
+	work(&w[0]);
 	for (unsigned i = 0; i < nthreads; i++) {
 		if (i)
 			pthread_join(w[i].thread, NULL);
@@ -435,7 +461,6 @@ join:
 			if (!ref_list_add(l, &w[i].refs.v[k]))
 				err = -ENOMEM;
 		ref_list_free(&w[i].refs);
-		free(w[i].buf);
 	}
 	if (!err && l->n > 1) {
 		/* Workers finished in any order: report by address, registers after. */
@@ -543,13 +568,18 @@ static int swap_one(pid_t pid, struct frozen *f, const struct ref *r, uint64_t f
 int refscan_rewrite(pid_t pid, struct frozen *f, struct ref_list *l, uint64_t old_start,
 		    uint64_t new_start, size_t *changed, const struct ref **failed)
 {
+	/* Test hook (refs_move.bats): the rewrite after the first N fails, exercising the
+	 * restore of a partly applied rewrite on a real target.  -1 outside aioctl-test. */
+	long fail_after = test_refs_fail_after();
+
 	*changed = 0;
 	*failed = NULL;
 	for (size_t i = 0; i < l->n; i++) {
 		struct ref *r = &l->v[i];
 		if (r->cls != REFS_REWRITABLE || r->rewritten)
 			continue;
-		int res = swap_one(pid, f, r, r->value, refs_rewrite_value(r->value, old_start, new_start));
+		int res = fail_after-- == 0 ? -EFAULT
+			: swap_one(pid, f, r, r->value, refs_rewrite_value(r->value, old_start, new_start));
 		if (res < 0) {
 			*failed = r;
 			refscan_restore(pid, f, l, old_start, new_start);

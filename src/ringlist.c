@@ -36,12 +36,11 @@ static int cmp_key(const struct list_ring *a, const struct list_ring *b)
 	return 0;
 }
 
-static const struct list_ring *sort_base;
-
-static int cmp_idx(const void *pa, const void *pb)
+/* Index sorts (qsort_r): the rings stay where they are, since callers hold indexes. */
+static int cmp_idx(const void *pa, const void *pb, void *base)
 {
-	const struct list_ring *a = &sort_base[*(const size_t *)pa];
-	const struct list_ring *b = &sort_base[*(const size_t *)pb];
+	const struct list_ring *a = &((const struct list_ring *)base)[*(const size_t *)pa];
+	const struct list_ring *b = &((const struct list_ring *)base)[*(const size_t *)pb];
 	int c = cmp_key(a, b);
 
 	if (c)
@@ -75,8 +74,7 @@ int list_group_rings(struct list_ring *rings, size_t n)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	sort_base = rings;
-	qsort(idx, n, sizeof(*idx), cmp_idx);
+	qsort_r(idx, n, sizeof(*idx), cmp_idx, rings);
 	for (size_t g = 0; g < n;) {
 		size_t e = g + 1, procs = 1;
 		const struct list_ring *first;
@@ -145,10 +143,10 @@ static int cmp_summary(const void *pa, const void *pb)
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
-static int cmp_by_pid(const void *pa, const void *pb)
+static int cmp_by_pid(const void *pa, const void *pb, void *base)
 {
-	const struct list_ring *a = &sort_base[*(const size_t *)pa];
-	const struct list_ring *b = &sort_base[*(const size_t *)pb];
+	const struct list_ring *a = &((const struct list_ring *)base)[*(const size_t *)pa];
+	const struct list_ring *b = &((const struct list_ring *)base)[*(const size_t *)pb];
 
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
@@ -170,8 +168,7 @@ long list_summarize(const struct list_ring *rings, size_t n, unsigned ncpus, uin
 	}
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	sort_base = rings;
-	qsort(idx, n, sizeof(*idx), cmp_by_pid);
+	qsort_r(idx, n, sizeof(*idx), cmp_by_pid, (void *)rings);
 	for (size_t k = 0; k < n; k++) {
 		const struct list_ring *r = &rings[idx[k]];
 		uint64_t len = r->map.end - r->map.start;

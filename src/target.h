@@ -26,11 +26,12 @@ ssize_t target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 /* A consistent copy of one ring: header and events from a single process_vm_readv. */
 struct ring_snapshot {
 	struct ring_map map;
-	unsigned char *bytes;     /* malloc'd copy of [map.start, map.start + len) */
+	unsigned char *bytes;     /* copy of [map.start, map.start + len) */
 	size_t len;               /* bytes actually read */
 	int err;                  /* errno when the ring could not be read at all */
 	struct ring_header hdr;
 	unsigned problems;        /* ring_problem bits (RING_TRUNCATED when len < 32) */
+	size_t mapped;            /* bytes is mmap'd with this length (large rings), 0: malloc'd */
 };
 
 /* Reads the whole ring (or only its header when header_only).  Never fails hard: a ring

@@ -65,6 +65,13 @@ bool test_fault_before_step(struct move_ctx *ctx, const char *step)
 	}
 	return false;
 }
+
+long test_refs_fail_after(void)
+{
+	const char *s = getenv("AIOCTL_TEST_REFS_FAIL_AFTER");
+
+	return s ? atol(s) : -1;
+}
 #else
 /* ISO C wants at least one declaration in a translation unit. */
 typedef int testhook_unused;

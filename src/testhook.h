@@ -12,6 +12,7 @@
  *   take-dest     the destination is mapped in the target, as if the application had
  *                 mapped it between aioctl's check and its reservation
  *   delay=MS      aioctl pauses MS milliseconds (so that a test can act meanwhile)
+ * and AIOCTL_TEST_REFS_FAIL_AFTER=N makes the reference rewrite fail after N words.
  */
 #ifndef AIOCTL_TESTHOOK_H
 #define AIOCTL_TESTHOOK_H
@@ -23,12 +24,18 @@ struct move_ctx;
 #ifdef AIOCTL_TEST_HOOKS
 /* Runs the fault selected for step (if any); true when the step must fail unrun. */
 bool test_fault_before_step(struct move_ctx *ctx, const char *step);
+/* How many reference rewrites succeed before one fails; -1: no failure. */
+long test_refs_fail_after(void);
 #else
 static inline bool test_fault_before_step(struct move_ctx *ctx, const char *step)
 {
 	(void)ctx;
 	(void)step;
 	return false;
+}
+static inline long test_refs_fail_after(void)
+{
+	return -1;
 }
 #endif
 

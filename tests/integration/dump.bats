@@ -264,3 +264,13 @@ budget_headroom() {
 	[ "$(jq '.rings[0].events | length' <<<"$output")" -eq 4 ]
 	[ "$(jq -r '.rings[0].events[0].iocb.file' <<<"$output")" = "$dir/data-a" ]
 }
+
+@test "dump: the file of an iocb's fd is what that fd is now" {
+	start_target ih iocbholder -d "$BATS_TEST_TMPDIR" -c 3 -x
+	fa=$(awk '/^req 0 /{ sub(".*fd=", ""); print $1 }' "$BATS_TEST_TMPDIR/ih.out")
+	"$AIOCTL" dump -J "$TARGET_PID" >"$BATS_TEST_TMPDIR/dump.json"
+	# req 0 read file A through fd $fa; the target has since made $fa point at file B
+	[ "$(jq -r '.rings[0].events[] | select(.data == "0xd000") | .iocb.fd' "$BATS_TEST_TMPDIR/dump.json")" -eq "$fa" ]
+	[ "$(jq -r '.rings[0].events[] | select(.data == "0xd000") | .iocb.file' "$BATS_TEST_TMPDIR/dump.json")" = \
+		"$BATS_TEST_TMPDIR/data-b" ]
+}

@@ -157,6 +157,20 @@ nobody() {
 	[ "$(jq ".processes[] | select(.pid == $child) | .req_min" <<<"$output")" = 0 ]
 }
 
+@test "a thread ID maps its process's rings without sharing them" {
+	need_budget 1
+	start_target t ringholder -T
+	tid=$(awk '/^thread /{print $2}' "$BATS_TEST_TMPDIR/t.out")
+	[ -n "$tid" ] && [ "$tid" != "$TARGET_PID" ]
+	run "$AIOCTL" list -r -n -o ADDR,STATE,SHARED "$tid"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(ring_field t 1 addr) ok -" ]
+	# and the whole machine lists processes, not threads: the ring once
+	run "$AIOCTL" list -r -n -o PID,ADDR
+	[[ "$output" == *"$TARGET_PID $(ring_field t 1 addr)"* ]]
+	[[ "$output" != *"$tid $(ring_field t 1 addr)"* ]]
+}
+
 @test "a deleted tmpfs file named /[aio] mapped shared is not a ring" {
 	need_budget 1
 	start_target t fakering

@@ -4,90 +4,23 @@
 # every refusal or failure leaves the target exactly as it was.
 
 load helpers
+load movetarget
 bats_require_minimum_version 1.5.0
 
 DEST=0x500000000000
 
-# start_mt NAME ARGS...: movetarget with a command pipe on stdin; sets TARGET_PID, RING.
-start_mt() {
-	local name=$1
-	shift
-	local fifo="$BATS_TEST_TMPDIR/$name.in" out="$BATS_TEST_TMPDIR/$name.out"
-	mkfifo "$fifo"
-	"$TARGETS/movetarget" "$@" <"$fifo" >"$out" 2>"$BATS_TEST_TMPDIR/$name.err" &
-	TARGET_PIDS+=("$!")
-	local fd
-	exec {fd}>"$fifo"
-	eval "FD_$name=$fd"
-	for _ in $(seq 1 1000); do
-		if grep -q '^ready ' "$out" 2>/dev/null; then
-			TARGET_PID=$(awk '/^ready /{print $2; exit}' "$out")
-			RING=$(awk '/^ring /{r=$2} END{print r}' "$out")
-			return 0
-		fi
-		sleep 0.01
-	done
-	echo "movetarget did not become ready" >&2
-	cat "$BATS_TEST_TMPDIR/$name.err" >&2
-	return 1
-}
-
-# ask NAME COMMAND REPLY-PREFIX: sends a command and prints the first new line starting
-# with the prefix (waits up to 20 s).
-ask() {
-	local name=$1 cmd=$2 prefix=$3 out="$BATS_TEST_TMPDIR/$1.out" fdvar="FD_$1"
-	local before
-	before=$(wc -l <"$out")
-	echo "$cmd" >&"${!fdvar}"
-	for _ in $(seq 1 2000); do
-		local line
-		line=$(tail -n +"$((before + 1))" "$out" | grep -m1 "^$prefix" || true)
-		if [ -n "$line" ]; then
-			echo "$line"
-			return 0
-		fi
-		sleep 0.01
-	done
-	echo "no reply '$prefix' to '$cmd'" >&2
-	return 1
-}
-
-# wait_line NAME PATTERN: waits up to 20 s for a line in the target's output.
-wait_line() {
-	for _ in $(seq 1 2000); do
-		grep -q "$2" "$BATS_TEST_TMPDIR/$1.out" && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
-maps_of() { cat "/proc/$1/maps"; }
-
-# The target is running, untraced and not stopped.
-untouched() {
-	local pid=$1
-	[ "$(awk '/^TracerPid:/{print $2}' /proc/$pid/status)" = 0 ]
-	! grep -q '^State:.*[tT] (' /proc/$pid/status
-}
-
-teardown() {
-	stop_targets
-	local v
-	for v in ${!FD_*}; do
-		eval "exec ${!v}>&-" 2>/dev/null || true
-		unset "$v"
-	done
-}
-
 @test "move: pending completions are reaped intact at the new address" {
 	start_mt t -p 5
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"moved ring $RING -> $DEST"* ]]
 	grep -q "^500000000000-500000001000 rw-s .*/\[aio\] (deleted)" /proc/$TARGET_PID/maps
 	! grep -q "^${RING#0x}-" /proc/$TARGET_PID/maps
 	untouched "$TARGET_PID"
-	# The old id is dead in the target, the new one live.
+	# The target's own copy of the id followed the ring (aioctl refs); the old id is dead.
+	run ask t probe probe
+	[ "$output" = "probe 0 ok" ]
+	ask t "ctx $RING" ok
 	run ask t probe probe
 	[[ "$output" == "probe -1 "* ]]
 	ask t "ctx $DEST" ok
@@ -104,9 +37,9 @@ teardown() {
 @test "move: the ring moves back to its first address" {
 	start_mt t -p 2 -n 63
 	local old=$RING
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move -f "$TARGET_PID" "$old"
+	run "$AIOCTL" move "$TARGET_PID" "$old"
 	[ "$status" -eq 0 ]
 	run ask t probe probe
 	[ "$output" = "probe 0 ok" ]
@@ -116,7 +49,7 @@ teardown() {
 
 @test "move: a thread blocked in io_getevents is woken at the new address, without EINTR" {
 	start_mt t -b
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	ask t "submit 1" submitted
@@ -133,9 +66,9 @@ teardown() {
 	local before
 	before=$(ask t status status)
 	[[ "$before" == *"regerr=0 "* ]]
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
-	run "$AIOCTL" move -f "$TARGET_PID" "$RING"
+	run "$AIOCTL" move "$TARGET_PID" "$RING"
 	[ "$status" -eq 0 ]
 	ask t poke poked
 	# The spinners verify after each round: wait for rounds completed after the moves.
@@ -159,7 +92,7 @@ teardown() {
 	# The only thread is the injector: it leaves a syscall-exit stop, where aioctl applies
 	# the restart rule itself; a leaked -ERESTARTSYS would end the target's command loop.
 	start_mt t -p 1
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -169,7 +102,7 @@ teardown() {
 
 @test "move: 33 threads are all frozen and resumed (frozen_us reported)" {
 	start_mt t -t 32 -p 1
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 33 and .verified == true and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 33 threads: $(echo "$output" | jq .frozen_us)" >&3
@@ -182,7 +115,7 @@ teardown() {
 
 @test "move: frozen_us for one thread" {
 	start_mt t -p 1
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.threads == 1 and .frozen_us > 0' >/dev/null
 	echo "# frozen_us with 1 thread: $(echo "$output" | jq .frozen_us)" >&3
@@ -191,7 +124,7 @@ teardown() {
 @test "move: threads created during the freeze are frozen too" {
 	start_mt t -c -p 1
 	for d in 0x500000000000 0x500000100000 0x500000200000; do
-		run "$AIOCTL" move -f "$TARGET_PID" "$d"
+		run "$AIOCTL" move "$TARGET_PID" "$d"
 		[ "$status" -eq 0 ]
 	done
 	ask t "ctx 0x500000200000" ok
@@ -207,12 +140,12 @@ teardown() {
 
 @test "move -J: reports pid, from, to, size, verified and the steps" {
 	start_mt t
-	run --separate-stderr "$AIOCTL" move -f -J "$TARGET_PID" "$DEST"
+	run --separate-stderr "$AIOCTL" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg from "$RING" --argjson pid "$TARGET_PID" '
 		.pid == $pid and .from == $from and .to == "0x500000000000" and .size == 4096 and
 		.verified == true and .moved == true and
-		([.steps[].name] == ["revalidate","probe","reserve","mremap","retarget-threads","verify"]) and
+		([.steps[].name] == ["revalidate","probe","scan-refs","reserve","mremap","retarget-threads","verify","rewrite-refs","tombstone"]) and
 		all(.steps[]; .result == "done")' >/dev/null
 }
 
@@ -225,18 +158,26 @@ teardown() {
 	[[ "$output" == *"can move to $DEST (dry run"* ]]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
 	untouched "$TARGET_PID"
+	run --separate-stderr "$AIOCTL" move -n -J "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.moved == false and .dry_run == true and
+		([.steps[] | {(.name): .result}] | add |
+		 .probe == "done" and .reserve == "undone" and .mremap == "skipped")' >/dev/null
+	[ "$(maps_of "$TARGET_PID")" = "$before" ]
 	run ask t "reap 2" reaped
 	[ "$output" = "reaped 2 data=0x1000,0x1001 res=512,512" ]
 }
 
-@test "move without --force is refused while references are not rewritten" {
+@test "move has no --force: the application's references are rewritten by default" {
 	start_mt t
 	local before
 	before=$(maps_of "$TARGET_PID")
 	run "$AIOCTL" move "$TARGET_PID" "$DEST"
-	[ "$status" -eq 5 ]
-	[[ "$output" == *"--force"* ]]
+	[ "$status" -eq 2 ]
 	[ "$(maps_of "$TARGET_PID")" = "$before" ]
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"moved ring $RING -> $DEST"*"rewritten"* ]]
 }
 
 # refused NAME CMD-ARGS...: runs aioctl move and checks exit 5, maps and behaviour unchanged.
@@ -252,14 +193,14 @@ refused() {
 
 @test "move refuses an unaligned, a non-canonical and an overlapping destination" {
 	start_mt t -n 63 -p 1
-	refused -f "$TARGET_PID" 0x500000000100
+	refused "$TARGET_PID" 0x500000000100
 	[[ "$output" == *"not page-aligned"* ]]
-	refused -f "$TARGET_PID" 0x800000000000
+	refused "$TARGET_PID" 0x800000000000
 	[[ "$output" == *"canonical"* ]]
-	refused -f "$TARGET_PID" 0x7ffffffff000
+	refused "$TARGET_PID" 0x7ffffffff000
 	[[ "$output" == *"canonical"* ]]
-	refused -f "$TARGET_PID" 0xffff800000000000
-	refused -f "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
+	refused "$TARGET_PID" 0xffff800000000000
+	refused "$TARGET_PID" "$(printf '0x%x' $((RING + 4096)))"
 	[[ "$output" == *"overlaps"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -269,7 +210,7 @@ refused() {
 	start_mt t -p 1
 	local heap
 	heap=0x$(awk '/\[stack\]/{split($1,a,"-"); print a[1]}' /proc/$TARGET_PID/maps)
-	refused -f "$TARGET_PID" "$heap"
+	refused "$TARGET_PID" "$heap"
 	[[ "$output" == *"occupied"* ]]
 	run ask t "reap 1" reaped
 	[ "$output" = "reaped 1 data=0x1000 res=512" ]
@@ -278,7 +219,7 @@ refused() {
 @test "move refuses a traced target" {
 	start_mt t -P
 	wait_line t '^tracer '
-	refused -f "$TARGET_PID" "$DEST" || true
+	refused "$TARGET_PID" "$DEST" || true
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"already traced"* ]]
 }
@@ -291,12 +232,66 @@ refused() {
 		[ -s "$zfile" ] && grep -q '^State:.*Z' "/proc/$(cat "$zfile")/status" 2>/dev/null && break
 		sleep 0.01
 	done
-	run "$AIOCTL" move -f "$(cat "$zfile")" "$DEST"
+	run "$AIOCTL" move "$(cat "$zfile")" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"zombie"* ]]
 }
 
-# A 32-bit target: tests/integration/compat32.bats.
+@test "move refuses a 32-bit process" {
+	# A libc-free i386 program (as + ld are enough, no multilib) that holds a ring.
+	command -v as >/dev/null && command -v ld >/dev/null || skip "no binutils"
+	cat >"$BATS_TEST_TMPDIR/t32.s" <<'ASM'
+	.bss
+ctx:	.space 8
+	.text
+	.globl _start
+_start:	movl $245, %eax		# io_setup(1, &ctx)
+	movl $1, %ebx
+	movl $ctx, %ecx
+	int $0x80
+1:	movl $29, %eax		# pause()
+	int $0x80
+	jmp 1b
+ASM
+	as --32 -o "$BATS_TEST_TMPDIR/t32.o" "$BATS_TEST_TMPDIR/t32.s" &&
+		ld -m elf_i386 -o "$BATS_TEST_TMPDIR/t32" "$BATS_TEST_TMPDIR/t32.o" ||
+		skip "cannot build a 32-bit program here"
+	local rc=0
+	timeout 0.2 "$BATS_TEST_TMPDIR/t32" 2>/dev/null || rc=$?
+	[ "$rc" -eq 124 ] || skip "this kernel cannot run 32-bit programs (exec format error)"
+	"$BATS_TEST_TMPDIR/t32" &
+	TARGET_PIDS+=("$!")
+	TARGET_PID=$!
+	for _ in $(seq 1 500); do
+		grep -q '/\[aio\]' /proc/$TARGET_PID/maps 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q '/\[aio\]' /proc/$TARGET_PID/maps || skip "this kernel has no 32-bit io_setup"
+	refused "$TARGET_PID" "$DEST"
+	[[ "$output" == *"32-bit"* ]]
+}
+
+@test "move: a process stopped by SIGSTOP is moved and stays stopped" {
+	start_mt t -p 1 -t 2
+	kill -STOP "$TARGET_PID"
+	for _ in $(seq 1 500); do
+		grep -q '^State:.*T (stopped)' /proc/$TARGET_PID/status && break
+		sleep 0.01
+	done
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
+	[ "$status" -eq 0 ]
+	sleep 0.2
+	for t in /proc/$TARGET_PID/task/*; do
+		grep -q '^State:.*T (stopped)' "$t/status"
+	done
+	[ "$(awk '/^TracerPid:/{print $2}' /proc/$TARGET_PID/status)" = 0 ]
+	kill -CONT "$TARGET_PID"
+	ask t "ctx $DEST" ok
+	run ask t "reap 1" reaped
+	[ "$output" = "reaped 1 data=0x1000 res=512" ]
+	run ask t status status
+	[[ "$output" == *"sleeperr=0 "* ]]
+}
 
 @test "move refuses the inherited ring of a forked child" {
 	start_mt t -k -p 1
@@ -306,7 +301,7 @@ refused() {
 	grep -q "^${RING#0x}-.*/\[aio\]" /proc/$child/maps || skip "this kernel does not copy rings on fork"
 	local before
 	before=$(maps_of "$child")
-	run "$AIOCTL" move -f "$child" "$DEST"
+	run "$AIOCTL" move "$child" "$DEST"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"not live"* ]]
 	[ "$(maps_of "$child")" = "$before" ]
@@ -319,11 +314,11 @@ refused() {
 	start_mt t -r 2 -p 1
 	local other
 	other=$(awk '/^ring /{print $2; exit}' "$BATS_TEST_TMPDIR/t.out")
-	refused -f "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"--ring"* ]]
-	refused -f --ring 0x1000 "$TARGET_PID" "$DEST"
+	refused --ring 0x1000 "$TARGET_PID" "$DEST"
 	[[ "$output" == *"no ring starts at"* ]]
-	run "$AIOCTL" move -f --ring "$RING" "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move --ring "$RING" "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	grep -q "^${other#0x}-" /proc/$TARGET_PID/maps
 	ask t "ctx $DEST" ok
@@ -333,7 +328,7 @@ refused() {
 
 @test "move refuses a ring whose header is not sane" {
 	start_mt t -B
-	refused -f "$TARGET_PID" "$DEST"
+	refused "$TARGET_PID" "$DEST"
 	[[ "$output" == *"not whole and sane"* ]]
 }
 
@@ -343,7 +338,7 @@ refused() {
 	wait_line t '^getevents r=1 data=0x1001'
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -f -J "$TARGET_PID" "$DEST"
+	AIOCTL_TEST_FAULT=verify:fail run --separate-stderr "$AIOCTL_TEST" move -J "$TARGET_PID" "$DEST"
 	[ "$status" -eq 5 ]
 	echo "$output" | jq -e '
 		[.steps[] | {(.name): .result}] | add |
@@ -359,7 +354,7 @@ refused() {
 
 @test "move: the target SIGKILLed during the operation gives exit 5, no hang" {
 	start_mt t -t 2
-	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=3000 timeout 30 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -379,7 +374,7 @@ refused() {
 	start_mt t -p 1 -t 2
 	local before
 	before=$(maps_of "$TARGET_PID")
-	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move -f "$TARGET_PID" "$DEST" \
+	AIOCTL_TEST_FAULT=mremap:delay=2000 "$AIOCTL_TEST" move "$TARGET_PID" "$DEST" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	local ap=$!
 	for _ in $(seq 1 1000); do
@@ -404,7 +399,7 @@ refused() {
 @test "move works on a target with a seccomp filter (suspended while frozen)" {
 	start_mt t -S -p 1
 	grep -q '^Seccomp:.*2' /proc/$TARGET_PID/status
-	run "$AIOCTL" move -f "$TARGET_PID" "$DEST"
+	run "$AIOCTL" move "$TARGET_PID" "$DEST"
 	[ "$status" -eq 0 ]
 	ask t "ctx $DEST" ok
 	run ask t "reap 1" reaped
@@ -416,6 +411,6 @@ refused() {
 	[ "$status" -eq 2 ]
 	run "$AIOCTL" move 1 zz
 	[ "$status" -eq 2 ]
-	run "$AIOCTL" move -f 4194303 "$DEST"
+	run "$AIOCTL" move 4194303 "$DEST"
 	[ "$status" -eq 4 ]
 }

@@ -11,6 +11,8 @@
  *         aio_data (0xbeef0000 + i) as if the application had prepared them again
  *     -u  the iocbs of the first UNMAP requests live in their own mapping, which is
  *         unmapped after completion (the application freed them)
+ *     -x  after completion, make file A's descriptor point at file B (dup2): the fd an
+ *         iocb names is now another file
  *     -e  exit right after reporting
  *
  * Requests cycle through: PREAD of file A, PWRITE of file B, FSYNC A, FDSYNC B,
@@ -88,7 +90,7 @@ static void wrap_ring(io_context_t ctx, int fd, unsigned leave)
 int main(int argc, char **argv)
 {
 	unsigned nr_events = 32, count = 9, reuse = 0, unmap_n = 0;
-	int wrap = 0, exit_now = 0, opt, fa, fb, pfd[2];
+	int wrap = 0, exit_now = 0, swap_fd = 0, opt, fa, fb, pfd[2];
 	const char *dir = NULL;
 	io_context_t ctx = 0;
 	struct req *reqs;
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
 	static char rbuf[4][512], wbuf[512];
 	static struct iovec riov[2], wiov[2];
 
-	while ((opt = getopt(argc, argv, "d:n:c:wr:u:e")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:c:wr:u:xe")) != -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
 		case 'n': nr_events = (unsigned)atoi(optarg); break;
@@ -105,12 +107,13 @@ int main(int argc, char **argv)
 		case 'w': wrap = 1; break;
 		case 'r': reuse = (unsigned)atoi(optarg); break;
 		case 'u': unmap_n = (unsigned)atoi(optarg); break;
+		case 'x': swap_fd = 1; break;
 		case 'e': exit_now = 1; break;
 		default: fprintf(stderr, "bad option\n"); return 2;
 		}
 	}
 	if (!dir) {
-		fprintf(stderr, "usage: iocbholder -d DIR [-n NR] [-c COUNT] [-w] [-r N] [-u N] [-e]\n");
+		fprintf(stderr, "usage: iocbholder -d DIR [-n NR] [-c COUNT] [-w] [-r N] [-u N] [-x] [-e]\n");
 		return 2;
 	}
 	fa = make_file(dir, "data-a", path_a);
@@ -190,6 +193,8 @@ int main(int argc, char **argv)
 			reqs[i].cb->data = (void *)(uintptr_t)(0xbeef0000u + i);
 	if (unmapped && munmap(unmapped, unmapped_len) != 0)
 		die("munmap");
+	if (swap_fd && dup2(fb, fa) != fa)
+		die("dup2");
 	{
 		struct aio_ring_view *r = ring_of(ctx);
 		printf("ring 0x%lx nr=%u head=%u tail=%u pending=%u id=%u\n", (unsigned long)ctx, r->nr,

@@ -12,6 +12,8 @@
  *     -t  SECONDS: exit after this long (default: wait for SIGTERM)
  *     -c  NAME: set the command name (prctl PR_SET_NAME); "\xNN" gives any byte, so that
  *         control characters, quotes and invalid UTF-8 can be tested
+ *     -T  start a second thread, which reports "thread TID" (its /proc/TID/maps shows
+ *         the process's rings)
  *
  * Output, one line per ring, then a last line "ready PID":
  *   ring ADDR nr=N head=H tail=T pending=P id=I req=R file=PATH
@@ -22,7 +24,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 static const char *data_file = "/proc/self/exe";
@@ -78,6 +82,24 @@ static void report(io_context_t *ctxs, unsigned rings, unsigned req)
 	fflush(stdout);
 }
 
+static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t thread_told = PTHREAD_COND_INITIALIZER;
+static int thread_reported;
+
+static void *second_thread(void *arg)
+{
+	(void)arg;
+	printf("thread %ld\n", (long)syscall(SYS_gettid));
+	fflush(stdout);
+	pthread_mutex_lock(&thread_lock);
+	thread_reported = 1;
+	pthread_cond_signal(&thread_told);
+	pthread_mutex_unlock(&thread_lock);
+	for (;;)
+		pause();
+	return NULL;
+}
+
 /* PR_SET_NAME with "\xNN" escapes decoded (the kernel keeps 15 bytes). */
 static void set_name(const char *escaped)
 {
@@ -101,10 +123,10 @@ static void set_name(const char *escaped)
 int main(int argc, char **argv)
 {
 	unsigned rings = 1, nr_events = 1, pending = 0, seconds = 0;
-	int wrap = 0, fill = 0, do_fork = 0, exit_now = 0, opt, fd;
+	int wrap = 0, fill = 0, do_fork = 0, exit_now = 0, thread = 0, opt, fd;
 	io_context_t *ctxs;
 
-	while ((opt = getopt(argc, argv, "r:n:p:wfkxt:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:p:wfkxt:c:T")) != -1) {
 		switch (opt) {
 		case 'r': rings = (unsigned)atoi(optarg); break;
 		case 'n': nr_events = (unsigned)atoi(optarg); break;
@@ -115,6 +137,7 @@ int main(int argc, char **argv)
 		case 'x': exit_now = 1; break;
 		case 't': seconds = (unsigned)atoi(optarg); break;
 		case 'c': set_name(optarg); break;
+		case 'T': thread = 1; break;
 		default: fprintf(stderr, "bad option\n"); return 2;
 		}
 	}
@@ -170,6 +193,15 @@ int main(int argc, char **argv)
 		}
 		/* parent: wait until the child reported, then report ourselves */
 		usleep(100000);
+	}
+	if (thread) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, second_thread, NULL) != 0)
+			die("pthread_create");
+		pthread_mutex_lock(&thread_lock);
+		while (!thread_reported)
+			pthread_cond_wait(&thread_told, &thread_lock);
+		pthread_mutex_unlock(&thread_lock);
 	}
 	report(ctxs, rings, nr_events);
 	if (exit_now)

@@ -179,6 +179,18 @@ static void tables(void **state)
 	}
 }
 
+static void a_column_twice(void **state)
+{
+	int ids[] = { C_PID, C_NAME, C_PID };
+	struct col_table *t = sample(ids, 3, -1);
+	char *s = print_to_string(t, COLF_RAW | COLF_NOHEADINGS);
+
+	(void)state;
+	assert_string_equal(s, "100 b\\x01x 100\n9 a 9\n20 c\\x20d 20\n");
+	free(s);
+	col_table_free(t);
+}
+
 static void sorting(void **state)
 {
 	int ids[] = { C_PID, C_NAME };
@@ -253,6 +265,32 @@ static void json_rows(void **state)
 	col_table_free(t);
 }
 
+static void json_rows_streamed(void **state)
+{
+	int ids[] = { C_PID, C_ADDR, C_LIST };
+	struct col_table *t = sample(ids, 3, -1);
+	char *s = NULL, *doc;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(col_table_print_json_rows(t, "  ", f), 0);
+	fclose(f);
+	/* one object per line, comma-separated: valid inside brackets */
+	assert_string_equal(s, "  {\"pid\": 100, \"addr\": \"0x7f00\", \"others\": [7, 12]},\n"
+			       "  {\"pid\": 9, \"addr\": null, \"others\": []},\n"
+			       "  {\"pid\": 20, \"addr\": null, \"others\": null}\n");
+	assert_true(asprintf(&doc, "[\n%s]", s) > 0);
+	j = json_loads(doc, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(j), 3);
+	json_decref(j);
+	free(doc);
+	free(s);
+	col_table_free(t);
+}
+
 static void column_list(void **state)
 {
 	char *s = NULL;
@@ -283,8 +321,10 @@ int main(void)
 		cmocka_unit_test(human_sizes),
 		cmocka_unit_test(escapes),
 		cmocka_unit_test(tables),
+		cmocka_unit_test(a_column_twice),
 		cmocka_unit_test(sorting),
 		cmocka_unit_test(json_rows),
+		cmocka_unit_test(json_rows_streamed),
 		cmocka_unit_test(column_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

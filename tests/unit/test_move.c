@@ -132,7 +132,7 @@ STEP(0) STEP(1) STEP(2) STEP(3)
 
 static const struct move_step steps[] = {
 	{ "zero", run0, NULL, true },
-	{ "one", run1, undo1, false },
+	{ "one", run1, undo1, true },
 	{ "two", run2, undo2, false },
 	{ "three", run3, undo3, false },
 };
@@ -212,8 +212,10 @@ static void steps_dry_run(void **state)
 	struct move_ctx c = { 0 };
 	(void)state;
 	assert_int_equal(move_run_steps(steps, 4, &c, true, NULL), EXIT_OK);
-	assert_string_equal(trace, "r0 ");
-	assert_int_equal(c.report[1].result, STEP_SKIPPED);
+	/* the steps a dry run tries are undone again */
+	assert_string_equal(trace, "r0 r1 u1 ");
+	assert_int_equal(c.report[1].result, STEP_UNDONE);
+	assert_int_equal(c.report[2].result, STEP_SKIPPED);
 }
 
 /* --- snapshots --- */
