@@ -31,12 +31,19 @@ _aioctl_pids()
 }
 
 # Column names for -o/--output (a comma-separated list, optionally starting with +)
-# and --sort (one name).
+# and --sort (one name); --summary has columns of its own.
 _aioctl_columns()
 {
-    local prog cols prefix= word=$cur
+    local prog cols prefix= word=$cur summary= w
     prog=$(_aioctl_prog)
-    cols=$("$prog" list -H -r 2>/dev/null | cut -f1)
+    for w in "${words[@]:cmd_index+1}"; do
+        case $w in
+            --summary) summary=--summary ;;
+            --*) ;;
+            -*s*) summary=--summary ;;
+        esac
+    done
+    cols=$("$prog" list $summary -H -r 2>/dev/null | cut -f1)
     if [[ $1 == list ]]; then
         if [[ $word == *,* ]]; then
             prefix=${word%,*},
@@ -147,9 +154,11 @@ _aioctl()
         fi
         case ${words[i]} in
             --*=*) ;;
-            -o | --output | --sort | --raw)
-                [[ $cmd == list && ${words[i]} == --raw ]] || skip=1 ;;
-            -r | --ring)
+            -o | --output | --sort | --ring)
+                skip=1 ;;
+            --raw)
+                [[ $cmd == dump ]] && skip=1 ;;
+            -r)
                 [[ $cmd == list ]] || skip=1 ;;
             -*) ;;
             *) ((npos++)) ;;

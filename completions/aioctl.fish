@@ -33,6 +33,16 @@ function __aioctl_pids
     end
 end
 
+# --summary when the command line asks for it: the summary has columns of its own.
+function __aioctl_summary
+    for w in (commandline -opc)
+        if test "$w" = --summary; or string match -qr -- '^-[^-]*s' $w
+            echo --summary
+            return
+        end
+    end
+end
+
 # Column names with their descriptions; for -o/--output the token is a comma-separated
 # list that may start with + (extends the defaults), so the part before the last comma
 # (or the +) is kept.
@@ -41,7 +51,7 @@ function __aioctl_columns
     set -l prefix (string match -r -- '^.*[,+]' $tok)
     set -l prog (__aioctl_prog)
     command -q -- $prog; or return
-    $prog list -H -r 2>/dev/null | while read -l line
+    $prog list (__aioctl_summary) -H -r 2>/dev/null | while read -l line
         set -l f (string split -m 1 \t -- $line)
         printf '%s%s\t%s\n' "$prefix" $f[1] "$f[2]"
     end
@@ -50,7 +60,7 @@ end
 function __aioctl_sort_columns
     set -l prog (__aioctl_prog)
     command -q -- $prog; or return
-    $prog list -H -r 2>/dev/null
+    $prog list (__aioctl_summary) -H -r 2>/dev/null
 end
 
 # Ring addresses of the process named on the command line (all rings when none yet).
@@ -108,15 +118,15 @@ complete -c aioctl -n $c -s n -l noheadings -d 'do not print the heading line'
 complete -c aioctl -n $c -s r -l raw -d 'unaligned output for scripts'
 complete -c aioctl -n $c -s b -l bytes -d 'sizes in bytes'
 complete -c aioctl -n $c -l sort -x -a '(__aioctl_sort_columns)' -d 'sort by column'
-complete -c aioctl -n $c -s s -l summary -d 'show the aio-nr budget'
-complete -c aioctl -n $c -l probe -d 'ask the kernel whether each ring is live (stops the process briefly)'
+complete -c aioctl -n $c -s s -l summary -d 'one row per process, ranked by its share of aio-max-nr'
+complete -c aioctl -n $c -l probe -d 'stop each process briefly to tell live, inherited and dead rings apart'
 
 # dump PID
 set -l c '__fish_seen_subcommand_from dump'
 complete -c aioctl -n "$c; and __aioctl_needs_pid" -a '(__aioctl_pids)'
 complete -c aioctl -n $c -s r -l ring -x -a '(__aioctl_rings)' -d 'dump only the ring at this address'
 complete -c aioctl -n $c -s a -l all-slots -d 'decode every slot, not only pending ones'
-complete -c aioctl -n $c -l raw -r -F -d "also write the ring's bytes to a file"
+complete -c aioctl -n $c -l raw -r -F -d "also write the rings' exact bytes to a file (- for standard output)"
 complete -c aioctl -n $c -s J -l json -d 'print JSON'
 
 # refs PID
@@ -124,7 +134,7 @@ set -l c '__fish_seen_subcommand_from refs'
 complete -c aioctl -n "$c; and __aioctl_needs_pid" -a '(__aioctl_pids)'
 complete -c aioctl -n $c -s r -l ring -x -a '(__aioctl_rings)' -d 'only references to this ring'
 complete -c aioctl -n $c -s J -l json -d 'print JSON'
-complete -c aioctl -n $c -l no-freeze -d 'search without stopping the process'
+complete -c aioctl -n $c -l no-freeze -d 'do not stop the process: memory only, no registers'
 
 # move PID ADDR
 set -l c '__fish_seen_subcommand_from move'
@@ -132,8 +142,8 @@ complete -c aioctl -n "$c; and __aioctl_needs_pid" -a '(__aioctl_pids)'
 complete -c aioctl -n $c -s r -l ring -x -a '(__aioctl_rings)' -d 'the ring to move'
 complete -c aioctl -n $c -s n -l dry-run -d 'check and rehearse, move nothing'
 complete -c aioctl -n $c -s J -l json -d 'report as JSON'
-complete -c aioctl -n $c -l no-fix-refs -d 'do not rewrite references to the ring'
-complete -c aioctl -n $c -l tombstone -d 'map a read-only zero page at the old address'
+complete -c aioctl -n $c -l no-fix-refs -d "move the ring alone: leave the application's references stale"
+complete -c aioctl -n $c -l tombstone -d 'after the move, map a read-only zero page at the old address'
 
 # check
 set -l c '__fish_seen_subcommand_from check'

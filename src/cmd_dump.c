@@ -239,10 +239,11 @@ struct chunk {
 #define CHUNK_MAP (2u << 20)
 _Static_assert(sizeof(struct chunk) <= CHUNK_MAP, "chunk fits one huge page");
 
-/* The work area, in one transparent huge page where the system gives one, else
- * populated in one call: in a virtual machine each fresh 4 KiB page first written costs
- * microseconds, more than its use. */
-static struct chunk *chunk_alloc(void)
+/* The work area.  For large rings, in one transparent huge page where the system gives
+ * one, else populated in one call: in a virtual machine each fresh 4 KiB page first
+ * written costs microseconds, more than its use.  Small rings touch only a few pages of
+ * it, on demand. */
+static struct chunk *chunk_alloc(bool large)
 {
 	unsigned char *p = mmap(NULL, 2 * CHUNK_MAP, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -255,8 +256,10 @@ static struct chunk *chunk_alloc(void)
 		munmap(p, a - (uintptr_t)p);
 	if (a + CHUNK_MAP < (uintptr_t)p + 2 * CHUNK_MAP)
 		munmap((void *)(a + CHUNK_MAP), (uintptr_t)p + 2 * CHUNK_MAP - (a + CHUNK_MAP));
-	madvise((void *)a, CHUNK_MAP, MADV_HUGEPAGE);
-	madvise((void *)a, sizeof(struct chunk), MADV_POPULATE_WRITE);
+	if (large) {
+		madvise((void *)a, CHUNK_MAP, MADV_HUGEPAGE);
+		madvise((void *)a, sizeof(struct chunk), MADV_POPULATE_WRITE);
+	}
 	return (struct chunk *)a;
 }
 
@@ -620,7 +623,11 @@ int cmd_dump(int argc, char **argv)
 		status = EXIT_NOTHING;
 		goto done;
 	}
-	c = chunk_alloc();
+	uint64_t largest = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rings[i].end - rings[i].start > largest)
+			largest = rings[i].end - rings[i].start;
+	c = chunk_alloc(largest >= (1u << 20));
 	if (!c) {
 		errmsg_errno(ENOMEM, "pid %d", (int)o.pid);
 		status = EXIT_REFUSED;
@@ -637,7 +644,7 @@ int cmd_dump(int argc, char **argv)
 	}
 	fds.pid = o.pid;
 	sb_reserve(&out, FLUSH_BYTES + (64u << 10));
-	if (out.p)
+	if (out.p && largest >= (1u << 20))
 		madvise((void *)(((uintptr_t)out.p + 4095) & ~(uintptr_t)4095), FLUSH_BYTES,
 			MADV_POPULATE_WRITE);
 	if (o.json)

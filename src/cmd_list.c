@@ -4,10 +4,17 @@
  * The flow, each step its own function so that options can hook in between:
  *   scan      maps of the given PIDs (or every process), ring headers (header only)
  *   sharers   for explicit PIDs, the other processes mapping the same rings
- *   details   libproc2 for the ring holders only: command, user, start time, cgroup
+ *   details   libproc2 for the ring holders (or one pass over all processes when most
+ *             hold rings, which reads fewer files): command, user, start time, cgroup
  *   group     shared rings and their likely owners (ringlist.c)
- *   [probe]   liveness would be filled in here (list_ring.liveness)
- *   rows      one column table (columns.c) drives table, raw and JSON output */
+ *   probe     with --probe, liveness inside each process; a live ring names its owner
+ *   rows      one column table (columns.c) drives table, raw and JSON output
+ *
+ * Measured on the 2-CPU test machine under load (1000 processes each holding a ring,
+ * medians of 30 runs): `grep -l '/\[aio\]' /proc/[0-9]*\/maps` 182 ms, list 236 ms,
+ * list -J 283 ms; with 3000 idle processes and 100 rings, grep 344 ms, list -s 271 ms.
+ * What list adds to grep's read of every maps file: libproc2's stat of each /proc/PID,
+ * one process_vm_readv per ring and /proc/PID/stat of the ring holders. */
 #include "aioctl.h"
 #include "columns.h"
 #include "commands.h"
@@ -756,8 +763,10 @@ int cmd_list(int argc, char **argv)
 	if (status == EXIT_OK && (fetch_details(&s, details_wanted(t, o.summary), &p) < 0 ||
 				  list_group_rings(s.rings, s.n) < 0))
 		status = EXIT_REFUSED;
-	if (status == EXIT_OK && o.probe)
+	if (status == EXIT_OK && o.probe) {
 		probe_rings(&s);
+		list_owner_from_liveness(s.rings, s.n);
+	}
 
 	b.ok = read_aio_budget(&b.nr, &b.max);
 	b.summary = o.summary;

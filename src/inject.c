@@ -375,7 +375,10 @@ int freeze_process(pid_t pid, unsigned flags, struct frozen *f)
 	if (status != EXIT_OK)
 		return status;
 	f->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (f->pidfd < 0) {
+	/* Without pidfd_open (kernels before 5.3, valgrind) the threads are pinned only once
+	 * seized: a traced task's PID is not reused until its tracer lets go, and death is
+	 * then seen in /proc (process_dead). */
+	if (f->pidfd < 0 && errno != ENOSYS) {
 		int e = errno;
 		if (!QUIET(flags))
 			errmsg_errno(e, "pid %d: cannot pin the process", (int)pid);

@@ -100,6 +100,17 @@ int list_group_rings(struct list_ring *rings, size_t n)
 	return 0;
 }
 
+void list_owner_from_liveness(struct list_ring *rings, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rings[i].liveness != LIVENESS_LIVE || rings[i].owner == rings[i].pid)
+			continue;
+		rings[i].owner = rings[i].pid;
+		for (size_t k = rings[i].next_in_group; k != i; k = rings[k].next_in_group)
+			rings[k].owner = rings[i].pid;
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -51,6 +51,10 @@ const char *list_ring_state(const struct list_ring *r);
  * before its child, then the lower PID. */
 int list_group_rings(struct list_ring *rings, size_t n);
 
+/* After a liveness probe: the process in which a shared ring is live is its owner,
+ * whatever the start times said. */
+void list_owner_from_liveness(struct list_ring *rings, size_t n);
+
 /* The PIDs of the other processes mapping ring i, ascending; returns how many (up to max
  * are stored). */
 size_t list_sharers(const struct list_ring *rings, size_t i, uint64_t *out, size_t max);

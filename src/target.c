@@ -164,8 +164,14 @@ static unsigned char *snapshot_alloc(size_t want, size_t *mapped)
 
 	*mapped = 0;
 	if (want >= SNAP_HUGE / 2) {
-		/* Whole huge pages only: a partial one is never backed by a huge page. */
-		size_t len = (want + SNAP_HUGE - 1) & ~(size_t)(SNAP_HUGE - 1), span = len + SNAP_HUGE;
+		/* Only whole, aligned 2 MiB pieces get a huge page.  A tail of at least 1 MiB
+		 * gets one too; a smaller tail (a full ring is 4 MiB + 4 KiB) lies in ordinary
+		 * pages rather than in a mostly empty huge page that must be zeroed. */
+		size_t len = (want + 4095) & ~(size_t)4095, rem = len % SNAP_HUGE, span;
+
+		if (rem >= SNAP_HUGE / 2)
+			len += SNAP_HUGE - rem;
+		span = len + SNAP_HUGE;
 		p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p != MAP_FAILED) {
 			uintptr_t a = ((uintptr_t)p + SNAP_HUGE - 1) & ~(uintptr_t)(SNAP_HUGE - 1);

@@ -6,6 +6,7 @@
 # until it lands; from then on it is enforced.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$TESTS_DIR/.." && pwd)
 MAN=$REPO/man/aioctl.8
@@ -300,6 +301,44 @@ check_command_no_extra() {
 	[ "$(grep -n -m1 '^make demo' "$REPO/README.md" | cut -d: -f1)" -le 6 ]
 }
 
+# The aioctl command lines shown as examples ("# aioctl ..." or "$ aioctl ...") in the
+# README and in the manual (roff escapes removed), one per line, without the prompt.
+example_lines() {
+	{
+		sed -nE 's/^[#$] (aioctl .*)/\1/p' "$REPO/README.md"
+		sed -nE 's/\\-/-/g; s/^[#$] (aioctl .*)/\1/p' "$MAN"
+	} | sed -E 's/[|].*//; s/ +$//' | sort -u
+}
+
+@test "every option used in the examples of the README and the manual exists" {
+	have_bash_completion
+	local line bad=
+	while read -r line; do
+		set -- $line
+		local cmd=$2 opts shorts w name
+		case " ${COMMANDS[*]} " in *" $cmd "*) ;; *) continue ;; esac
+		implemented "$cmd" || continue
+		help=$("$AIOCTL" "$cmd" --help)
+		opts=$(help_long_opts <<<"$help")
+		shorts=$(sed -nE 's/^ {1,8}-([^- ]), .*/\1/p' <<<"$help" | tr -d '\n')
+		shift 2
+		for w in "$@"; do
+			case $w in
+				--*)
+					name=${w#--}
+					grep -qx -- "${name%%=*}" <<<"$opts" || bad+=" [$line: $w]" ;;
+				-?*) [[ ${w:1} =~ ^[$shorts]+$ ]] || bad+=" [$line: $w]" ;;
+			esac
+		done
+	done < <(example_lines)
+	[ -z "$bad" ] || { echo "example options that do not exist:$bad" >&2; return 1; }
+	# and there are examples of every command that has landed
+	for c in "${COMMANDS[@]}"; do
+		implemented "$c" || continue
+		example_lines | grep -q "^aioctl $c" || { echo "no example of aioctl $c" >&2; return 1; }
+	done
+}
+
 @test "bash completes commands and options" {
 	have_bash_completion
 	run complete_bash aioctl li
@@ -372,10 +411,12 @@ norm_addrs() {
 	run complete_zsh aioctl move --dr
 	[ "$output" = --dry-run ]
 	implemented list || return 0
-	run complete_zsh "$AIOCTL" list -o PID,
-	[ "$output" = "$("$AIOCTL" list -H -r | cut -f1 | sort -u)" ]
-	run complete_zsh "$AIOCTL" list -s --sort ''
-	[ "$output" = "$("$AIOCTL" list -s -H -r | cut -f1 | sort -u)" ]
+	run --separate-stderr complete_zsh "$AIOCTL" list -o PID,
+	want=$("$AIOCTL" list -H -r | cut -f1 | sort -u)
+	[ "$output" = "$want" ] || { diff <(echo "$want") <(echo "$output") >&2; echo "$stderr" >&2; return 1; }
+	run --separate-stderr complete_zsh "$AIOCTL" list -s --sort ''
+	want=$("$AIOCTL" list -s -H -r | cut -f1 | sort -u)
+	[ "$output" = "$want" ] || { diff <(echo "$want") <(echo "$output") >&2; echo "$stderr" >&2; return 1; }
 }
 
 @test "make demo's script shows the demo process's rings with list and dump, and stops it" {

@@ -274,3 +274,24 @@ budget_headroom() {
 	[ "$(jq -r '.rings[0].events[] | select(.data == "0xd000") | .iocb.file' "$BATS_TEST_TMPDIR/dump.json")" = \
 		"$BATS_TEST_TMPDIR/data-b" ]
 }
+
+@test "dump of a process that exits meanwhile: a ring shown, none, or no such process" {
+	for i in $(seq 1 15); do
+		start_target "x$i" ringholder -x -p 3
+		run --separate-stderr "$AIOCTL" dump -J "$TARGET_PID"
+		[ "$status" -eq 0 ] || [ "$status" -eq 1 ] || [ "$status" -eq 4 ]
+		if [ "$status" -ne 4 ]; then jq -e '.pid' <<<"$output" >/dev/null; fi
+	done
+}
+
+@test "dump of a process with 200 rings shows all of them" {
+	[ "$(budget_headroom)" -ge 220 ] || skip "aio-nr budget too short for 200 rings"
+	start_target h hostile many 200
+	"$AIOCTL" dump -J "$TARGET_PID" >"$BATS_TEST_TMPDIR/dump.json"
+	[ "$(jq '.rings | length' "$BATS_TEST_TMPDIR/dump.json")" -eq 200 ]
+	[ "$(jq '[.rings[] | select(.state == "ok" and .nr == 127 and .pending == 0)] | length' "$BATS_TEST_TMPDIR/dump.json")" -eq 200 ]
+	# every ring the target reported is among them
+	for n in 1 2 3; do
+		jq -e --arg a "$(ring_field h $n addr)" '[.rings[].addr] | index($a) != null' "$BATS_TEST_TMPDIR/dump.json" >/dev/null
+	done
+}

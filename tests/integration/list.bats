@@ -148,6 +148,11 @@ nobody() {
 	[ "$state" = shared ]
 	[ "$owner" = "$parent" ]
 	[ "$shared" = "$parent" ]
+	# The probe finds the context live in the parent, and names it the owner.
+	run "$AIOCTL" list --probe -r -n -o PID,STATE,OWNER "$parent" "$child"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$parent live $parent"* ]]
+	[[ "$output" == *"$child inherited $parent"* ]]
 	# The summary counts the ring once, toward the owner.
 	run "$AIOCTL" list -s -J -o PID,RINGS,OWNED,REQ-MIN "$parent" "$child"
 	[ "$status" -eq 0 ]

@@ -43,3 +43,18 @@ vg() {
 	vg dump 999999999
 	[ "$status" -ne 99 ]
 }
+
+@test "move (with its reference scan and rewrite) and refs are memcheck clean" {
+	start_target t ringholder -r 1 -p 3
+	local addr
+	addr=$(ring_field t 1 addr)
+	vg refs "$TARGET_PID"
+	[ "$status" -eq 0 ]
+	vg move -J "$TARGET_PID" 0x500000000000
+	[ "$status" -eq 0 ]
+	# and it really moved, with its completions
+	run "$AIOCTL" list -n -r -o ADDR,PENDING "$TARGET_PID"
+	[ "$output" = "0x500000000000 3" ]
+	vg move --dry-run "$TARGET_PID" "$addr"
+	[ "$status" -eq 0 ]
+}

@@ -112,6 +112,27 @@ static void owner_ties(void **state)
 	assert_int_equal(list_group_rings(NULL, 0), 0);
 }
 
+static void a_probe_names_the_owner(void **state)
+{
+	/* the child started first by the clock (PIDs and ticks can mislead), but the
+	 * probe found the context live in 200 */
+	struct list_ring r[] = {
+		ring(300, 0x7000, 4096, 42, 100, 1),
+		ring(200, 0x7000, 4096, 42, 400, 1),
+		ring(400, 0x7000, 4096, 42, 500, 200),
+	};
+
+	(void)state;
+	list_group_rings(r, 3);
+	assert_int_equal(r[1].owner, 300);
+	r[1].liveness = LIVENESS_LIVE;
+	r[0].liveness = r[2].liveness = LIVENESS_INHERITED;
+	list_owner_from_liveness(r, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r[i].owner, 200);
+	assert_string_equal(list_ring_state(&r[0]), "inherited");
+}
+
 static void fits_the_budget(void **state)
 {
 	(void)state;
@@ -207,6 +228,7 @@ int main(void)
 		cmocka_unit_test(states),
 		cmocka_unit_test(groups_and_owners),
 		cmocka_unit_test(owner_ties),
+		cmocka_unit_test(a_probe_names_the_owner),
 		cmocka_unit_test(fits_the_budget),
 		cmocka_unit_test(summaries),
 		cmocka_unit_test(cgroups),
