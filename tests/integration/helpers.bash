@@ -43,7 +43,16 @@ stop_targets() {
 		pkill -TERM -P "$p" 2>/dev/null || true
 		kill -TERM "$p" 2>/dev/null || true
 	done
+	# A target that ignores SIGTERM (or lost it, e.g. while traced by a helper that died)
+	# gets SIGKILL after 3 s, so that a test can never hang in teardown.
 	for p in "${TARGET_PIDS[@]}"; do
+		for _ in $(seq 1 300); do
+			[ -e "/proc/$p" ] || break
+			[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" != Z ] || break
+			sleep 0.01
+		done
+		pkill -KILL -P "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
 	TARGET_PIDS=()
