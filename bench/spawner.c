@@ -35,6 +35,10 @@ int main(int argc, char **argv)
 	}
 	if (pipe(ready) != 0)
 		return 1;
+	/* Our own process group: kill(0, ...) below must reach our children, not the
+	 * benchmark script that started us. */
+	if (setpgid(0, 0) != 0)
+		return 1;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	for (unsigned i = 0; i < n; i++) {
