@@ -20,27 +20,6 @@ row_of() {
 	"$AIOCTL" list -r -n -o "ADDR,$cols" "$pid" | awk -v a="$addr" '$1 == a { $1 = ""; sub(/^ /, ""); print }'
 }
 
-# start_as_nobody NAME PROGRAM [ARGS...]: like start_target, run as user 65534.
-start_as_nobody() {
-	local name=$1 prog=$2
-	shift 2
-	local out="$BATS_TEST_TMPDIR/$name.out"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$TARGETS/$prog" "$@" >"$out" 2>&1 </dev/null &
-	TARGET_PIDS+=("$!")
-	for _ in $(seq 1 1000); do
-		if grep -q '^ready ' "$out"; then
-			TARGET_PID=$(awk '/^ready /{print $2; exit}' "$out")
-			return 0
-		fi
-		sleep 0.01
-	done
-	return 1
-}
-
-nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
-
 @test "one ring: every header field as the target reports it" {
 	need_budget 1
 	start_target t ringholder -n 1 -p 3

@@ -5,30 +5,9 @@ load helpers
 
 DEST=0x500000000000
 
-nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
-
 setup() {
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	nobody "$AIOCTL" --version >/dev/null 2>&1 || skip "user nobody cannot run $AIOCTL here"
-}
-
-# start_as_nobody NAME PROG ARGS: a target owned by nobody.
-start_as_nobody() {
-	local name=$1 prog=$2
-	shift 2
-	local out="$BATS_TEST_TMPDIR/$name.out"
-	nobody "$TARGETS/$prog" "$@" >"$out" 2>&1 </dev/null &
-	TARGET_PIDS+=("$!")
-	for _ in $(seq 1 1000); do
-		if grep -q '^ready ' "$out"; then
-			TARGET_PID=$(awk '/^ready /{print $2; exit}' "$out")
-			return 0
-		fi
-		sleep 0.01
-	done
-	return 1
 }
 
 not_stopped_or_traced() {

@@ -112,20 +112,7 @@ static void maps(unsigned n)
 
 static void name(const char *escaped)
 {
-	char out[16];
-	size_t o = 0;
-
-	for (const char *p = escaped; *p && o < sizeof(out) - 1; p++) {
-		unsigned v;
-		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1) {
-			out[o++] = (char)v;
-			p += 3;
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = '\0';
-	prctl(PR_SET_NAME, out);
+	set_name(escaped);
 	report_ring(new_ring(1));
 	report_ready();
 	wait_forever();

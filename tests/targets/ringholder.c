@@ -100,26 +100,6 @@ static void *second_thread(void *arg)
 	return NULL;
 }
 
-/* PR_SET_NAME with "\xNN" escapes decoded (the kernel keeps 15 bytes). */
-static void set_name(const char *escaped)
-{
-	char out[16];
-	size_t o = 0;
-
-	for (const char *p = escaped; *p && o < sizeof(out) - 1; p++) {
-		unsigned v;
-		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1) {
-			out[o++] = (char)v;
-			p += 3;
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = '\0';
-	if (prctl(PR_SET_NAME, out) != 0)
-		die("prctl");
-}
-
 int main(int argc, char **argv)
 {
 	unsigned rings = 1, nr_events = 1, pending = 0, seconds = 0;
