@@ -71,9 +71,10 @@ move_ring() {
 	MOVED_TO=$dest
 }
 
-# keeper_summary: stops ctxkeeper, waits for it, and checks its last line.
+# keeper_done: stops ctxkeeper (unless it already ended, e.g. crashed on a stale
+# context as --no-fix-refs warns), waits for it and keeps its status and summary line.
 keeper_done() {
-	kill -TERM "$TARGET_PID"
+	kill -TERM "$TARGET_PID" 2>/dev/null || true
 	local rc=0
 	wait "$TARGET_PID" || rc=$?
 	KEEPER_RC=$rc
