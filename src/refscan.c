@@ -510,15 +510,11 @@ static struct frozen_thread *thread_of(struct frozen *f, pid_t tid)
 
 static int read_word(pid_t pid, uint64_t addr, uint64_t *v)
 {
-	struct iovec local = { v, 8 }, remote = { (void *)(uintptr_t)addr, 8 };
-	ssize_t r;
+	ssize_t r = target_read(pid, addr, v, sizeof(*v));
 
-	do
-		r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	while (r < 0 && errno == EINTR);
-	if (r == 8)
+	if (r == (ssize_t)sizeof(*v))
 		return 0;
-	return r < 0 ? -errno : -EFAULT;
+	return r < 0 ? (int)r : -EFAULT;
 }
 
 static int write_word(pid_t pid, uint64_t addr, uint64_t v)
