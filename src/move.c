@@ -243,7 +243,6 @@ static int probe(struct move_ctx *c, uint64_t addr, long *res)
 
 static int step_revalidate(struct move_ctx *c)
 {
-	char path[64];
 	struct ring_map *rings = NULL;
 	size_t n = 0;
 	bool found = false;
@@ -264,9 +263,7 @@ static int step_revalidate(struct move_ctx *c)
 		return EXIT_REFUSED;
 	}
 	/* target_find_rings left the maps text in c->maps. */
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)c->pid);
-	if (buf_read_file(&c->maps, path) < 0 ||
-	    !move_range_free(c->maps.data, c->maps.len, c->dest, c->len)) {
+	if (!move_range_free(c->maps.data, c->maps.len, c->dest, c->len)) {
 		why(c, "destination 0x%llx-0x%llx is occupied", (unsigned long long)c->dest,
 		    (unsigned long long)(c->dest + c->len));
 		return EXIT_REFUSED;
@@ -488,6 +485,7 @@ int move_execute(struct move_ctx *ctx)
 	int status, r;
 
 	ctx->why[0] = ctx->broken[0] = '\0';
+	move_warm_refs(ctx);
 	status = freeze_process(ctx->pid, FREEZE_DEFAULT, &ctx->f);
 	if (status != EXIT_OK)
 		return status;  /* freeze_process said why */

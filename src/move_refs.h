@@ -7,6 +7,8 @@
 
 #include "move.h"
 
+/* Before the freeze: the same scan once, its result thrown away (see move_refs.c). */
+void move_warm_refs(struct move_ctx *c);
 int move_step_scan_refs(struct move_ctx *c);
 int move_step_rewrite_refs(struct move_ctx *c);
 int move_undo_rewrite_refs(struct move_ctx *c);

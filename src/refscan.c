@@ -23,6 +23,10 @@
  * scanned.  (Overridable for measurements: AIOCTL_REFS_WINDOW_KIB.) */
 #define WINDOW_DEFAULT (2u << 20)
 #define MAX_THREADS 4
+/* A run of small items read together: at most this many, and this many bytes (the part
+ * of the buffer refscan_prepare warms up). */
+#define BATCH_ITEMS 64
+#define BATCH_BYTES (256u << 10)
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
 #define PM_FILE (1ull << 61)
@@ -51,9 +55,18 @@ struct item {
 	size_t span;               /* index of the mapping's template reference */
 };
 
+/* A mapping to scan, in address order. */
+struct range {
+	uint64_t start, end;
+	size_t span;               /* its template reference */
+	bool priv;
+};
+
 struct plan {
 	struct item *items;
 	size_t n, cap;
+	struct range *ranges;
+	size_t nranges;
 	struct ref *tmpl;          /* per mapping: class and name */
 	size_t nspans, capspans;
 	size_t window;
@@ -81,12 +94,18 @@ static int add_item(struct plan *p, uint64_t addr, uint64_t end, size_t span)
 	return 0;
 }
 
-/* Adds the touched ranges of [start, end) with PAGEMAP_SCAN.  1 done, 0 unsupported. */
-static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t span, bool priv)
+/* Every range in one PAGEMAP_SCAN walk from the first range's start to the last one's
+ * end, the returned regions cut to the ranges: one call per mapping costs more than the
+ * walk when a process has many small mappings (a stack per thread).  In a private
+ * mapping, pages still shared with the page cache are left out (see plan_mapping).
+ * 1 done, 0 unsupported or failed (the caller drops what was added). */
+static int plan_scan_ioctl_all(struct plan *p)
 {
-	struct page_region regs[128];
+	struct page_region regs[256];
 	struct pm_scan_arg a;
-	uint64_t at = start;
+	const struct range *r = p->ranges;
+	size_t nr = p->nranges, k = 0;
+	uint64_t at = r[0].start, end = r[nr - 1].end;
 
 	/* PAGEMAP_SCAN is newer than valgrind: zeroed, what it writes is not "uninitialised". */
 	memset(regs, 0, sizeof(regs));
@@ -97,18 +116,30 @@ static int plan_scan_ioctl(struct plan *p, uint64_t start, uint64_t end, size_t 
 		a.end = end;
 		a.vec = (uint64_t)(uintptr_t)regs;
 		a.vec_len = ARRAY_SIZE(regs);
-		/* present or swapped, and not the shared zero page */
 		a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
-		a.category_inverted = PAGE_IS_PFNZERO | (priv ? PAGE_IS_FILE : 0);
-		a.category_mask = PAGE_IS_PFNZERO | (priv ? PAGE_IS_FILE : 0);
-		a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+		a.category_inverted = PAGE_IS_PFNZERO;
+		a.category_mask = PAGE_IS_PFNZERO;
+		a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE;
 		long n = ioctl(p->pagemap, PAGEMAP_SCAN, &a);
 		if (n < 0)
 			return 0;
 		for (long i = 0; i < n; i++) {
-			int err = add_item(p, regs[i].start, regs[i].end, span);
-			if (err)
-				return err;
+			uint64_t rs = regs[i].start, re = regs[i].end;
+			bool file = regs[i].categories & PAGE_IS_FILE;
+
+			while (k < nr && r[k].end <= rs)
+				k++;
+			for (size_t j = k; j < nr && r[j].start < re; j++) {
+				uint64_t s = rs > r[j].start ? rs : r[j].start;
+				uint64_t e = re < r[j].end ? re : r[j].end;
+				int err;
+
+				if (s >= e || (file && r[j].priv))
+					continue;
+				err = add_item(p, s, e, r[j].span);
+				if (err)
+					return err;
+			}
 		}
 		if (a.walk_end <= at)
 			break;
@@ -147,24 +178,13 @@ static int plan_pagemap_read(struct plan *p, uint64_t start, uint64_t end, size_
  * stored.  An untouched page holds zeroes or the file's bytes (and reading it would
  * fault it in, changing the target's memory use); in a private mapping, a page still
  * shared with the page cache holds the file's bytes too -- the program's stores went to
- * its own anonymous copy.  That skips most of every library.  Without pagemap, all. */
+ * its own anonymous copy.  That skips most of every library.  Without pagemap, all.
+ * (Per mapping: the fallback of plan_scan_ioctl_all for kernels before 6.7.) */
 static int plan_mapping(struct plan *p, uint64_t start, uint64_t end, size_t span, bool priv)
 {
-	int r;
-
-	if (p->pagemap >= 0 && p->use_scan_ioctl) {
-		size_t before = p->n;
-		r = plan_scan_ioctl(p, start, end, span, priv);
-		if (r != 0) {
-			p->used_pagemap = r > 0;
-			return r < 0 ? r : 0;
-		}
-		p->n = before;
-		p->use_scan_ioctl = false;
-	}
 	if (p->pagemap >= 0) {
 		size_t before = p->n;
-		r = plan_pagemap_read(p, start, end, span, priv);
+		int r = plan_pagemap_read(p, start, end, span, priv);
 		if (r != 0) {
 			p->used_pagemap = r > 0;
 			return r < 0 ? r : 0;
@@ -174,6 +194,32 @@ static int plan_mapping(struct plan *p, uint64_t start, uint64_t end, size_t spa
 	return add_item(p, start, end, span);
 }
 
+static int plan_ranges(struct plan *p)
+{
+	int r;
+
+	if (p->nranges == 0)
+		return 0;
+	if (p->pagemap >= 0 && p->use_scan_ioctl) {
+		r = plan_scan_ioctl_all(p);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			p->used_pagemap = true;
+			return 0;
+		}
+		p->n = 0;
+		p->use_scan_ioctl = false;
+	}
+	for (size_t i = 0; i < p->nranges; i++) {
+		r = plan_mapping(p, p->ranges[i].start, p->ranges[i].end, p->ranges[i].span,
+				 p->ranges[i].priv);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 struct worker {
 	pthread_t thread;
 	pid_t pid;
@@ -181,6 +227,7 @@ struct worker {
 	const struct plan *plan;
 	atomic_size_t *next;
 	unsigned char *buf;
+	size_t buflen;
 	size_t offs[256];
 	struct ref_list refs;
 	uint64_t bytes, unreadable;
@@ -241,13 +288,60 @@ static int scan_item(struct worker *w, const struct item *it)
 	return 0;
 }
 
+/* Items [from, to) with one process_vm_readv into the buffer, one after another.  When
+ * something in them cannot be read, item by item (scan_item skips what fails). */
+static int scan_batch(struct worker *w, size_t from, size_t to, size_t total)
+{
+	const struct item *it = &w->plan->items[from];
+	struct iovec local = { w->buf, total }, remote[BATCH_ITEMS];
+	size_t n = to - from, off = 0;
+	ssize_t r;
+
+	for (size_t k = 0; k < n; k++)
+		remote[k] = (struct iovec){ (void *)(uintptr_t)it[k].addr, it[k].len };
+	do
+		r = process_vm_readv(w->pid, &local, 1, remote, n, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == ESRCH)
+		return -ESRCH;
+	if (r != (ssize_t)total) {
+		for (size_t k = 0; k < n; k++) {
+			int err = scan_item(w, &it[k]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	w->bytes += total;
+	for (size_t k = 0; k < n; k++) {
+		int err = add_hits(w, w->buf + off, it[k].len, it[k].addr, &w->plan->tmpl[it[k].span]);
+		if (err)
+			return err;
+		off += it[k].len;
+	}
+	return 0;
+}
+
+/* Takes items in order; small ones in runs that share one read: a process with a stack
+ * per thread has many small items, and a system call each costs more than the copy. */
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	size_t i;
+	const struct plan *p = w->plan;
+	size_t cap = w->buflen < BATCH_BYTES ? w->buflen : BATCH_BYTES, i;
 
-	while (!w->err && (i = atomic_fetch_add(w->next, 1)) < w->plan->n)
-		w->err = scan_item(w, &w->plan->items[i]);
+	while (!w->err && (i = atomic_fetch_add(w->next, 1)) < p->n) {
+		size_t j = i + 1, total = p->items[i].len;
+
+		while (j < p->n && j - i < BATCH_ITEMS && total + p->items[j].len <= cap) {
+			size_t expect = j;
+			if (!atomic_compare_exchange_strong(w->next, &expect, j + 1))
+				break;  /* another worker took it */
+			total += p->items[j].len;
+			j++;
+		}
+		w->err = j - i == 1 ? scan_item(w, &p->items[i]) : scan_batch(w, i, j, total);
+	}
 	return NULL;
 }
 
@@ -329,7 +423,7 @@ static struct {
 
 static unsigned char *buffer(unsigned i, size_t len)
 {
-	if (buffers[i].p && buffers[i].len == len)
+	if (buffers[i].p && buffers[i].len >= len)
 		return buffers[i].p;
 	if (buffers[i].p)
 		munmap(buffers[i].p, buffers[i].len);
@@ -363,18 +457,40 @@ static unsigned scan_threads(uint64_t planned)
 	return n > MAX_THREADS ? MAX_THREADS : n;
 }
 
+int refscan_prepare(void)
+{
+	unsigned char *b = buffer(0, WINDOW_DEFAULT);
+
+	if (!b)
+		return -ENOMEM;
+	/* MAP_POPULATE maps the pages; a virtual machine with shadow paging still takes a
+	 * fault at the first touch.  Batched reads of small items stay in this part. */
+	memset(b, 0, BATCH_BYTES);
+	return 0;
+}
+
 int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen *f,
 		   struct ref_list *l, struct refscan_stats *st)
+{
+	return refscan_memory_maps(pid, NULL, 0, start, end, f, l, st);
+}
+
+int refscan_memory_maps(pid_t pid, const char *known_maps, size_t known_len, uint64_t start,
+			uint64_t end, const struct frozen *f, struct ref_list *l,
+			struct refscan_stats *st)
 {
 	struct plan p = { .pagemap = -1, .use_scan_ioctl = true, .window = WINDOW_DEFAULT };
 	struct worker w[MAX_THREADS];
 	struct buf maps = { 0 };
+	const char *text;
+	size_t text_len;
 	struct map_entry e, prev = { 0 };
 	bool have_prev = false;
 	char path[64];
 	const char *line, *env;
 	size_t pos = 0, ll;
 	uint64_t t0 = now_us(), planned = 0;
+	size_t largest = PAGE, want;
 	atomic_size_t next = 0;
 	unsigned nthreads = 0;
 	struct thread_sp *sps = NULL;
@@ -382,13 +498,20 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 	int err;
 
 	memset(w, 0, sizeof(w));
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	err = buf_read_file(&maps, path);
-	if (err)
-		return err;
-	if (maps.len == 0 && target_exists(pid) == -ESRCH) {
-		err = -ESRCH;
-		goto out;
+	if (known_maps) {
+		text = known_maps;
+		text_len = known_len;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		err = buf_read_file(&maps, path);
+		if (err)
+			return err;
+		if (maps.len == 0 && target_exists(pid) == -ESRCH) {
+			err = -ESRCH;
+			goto out;
+		}
+		text = maps.data;
+		text_len = maps.len;
 	}
 	env = getenv("AIOCTL_REFS_WINDOW_KIB");
 	if (env && atoi(env) >= 4)
@@ -397,7 +520,7 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 	p.pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	nsps = thread_sps(pid, f, &sps);
 
-	while ((line = maps_next_line(maps.data, maps.len, &pos, &ll))) {
+	while ((line = maps_next_line(text, text_len, &pos, &ll))) {
 		if (maps_parse_line(line, ll, &e) != 0)
 			continue;
 		enum refs_class cls = refs_classify(&e, start, end);
@@ -411,6 +534,12 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 				}
 				p.tmpl = v;
 				p.capspans = cap;
+				struct range *rv = realloc(p.ranges, cap * sizeof(*rv));
+				if (!rv) {
+					err = -ENOMEM;
+					goto out;
+				}
+				p.ranges = rv;
 			}
 			struct ref *t = &p.tmpl[p.nspans];
 			memset(t, 0, sizeof(*t));
@@ -418,25 +547,35 @@ int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen 
 			t->cls = cls;
 			refs_mapping_name(&e, have_prev ? &prev : NULL,
 					  e.path_len ? 0 : stack_owner(sps, nsps, &e), t->name, sizeof(t->name));
-			err = plan_mapping(&p, e.start, e.end, p.nspans, e.perms[3] == 'p');
-			if (err)
-				goto out;
+			p.ranges[p.nranges++] = (struct range){ e.start, e.end, p.nspans, e.perms[3] == 'p' };
 			p.nspans++;
 			st->mappings++;
 		}
 		prev = e;
 		have_prev = true;
 	}
+	err = plan_ranges(&p);
+	if (err)
+		goto out;
 	st->pagemap = p.used_pagemap;
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.n; i++) {
 		planned += p.items[i].len;
+		if (p.items[i].len > largest)
+			largest = p.items[i].len;
+	}
 
 	/* Copying is the cost (process_vm_readv pins and copies every page): with every
 	 * thread of the target stopped, the CPUs are ours, so copy on each of them. */
 	nthreads = scan_threads(planned);
+	want = planned < BATCH_BYTES ? (size_t)planned : BATCH_BYTES;
+	if (want < largest)
+		want = largest;
 	for (unsigned i = 0; i < nthreads; i++) {
 		w[i] = (struct worker){ .pid = pid, .start = start, .end = end, .plan = &p, .next = &next };
-		w[i].buf = buffer(i, p.window);
+		/* No bigger than needed: faulting in a window of buffer costs more than
+		 * scanning a small process. */
+		w[i].buf = buffer(i, (want + PAGE - 1) / PAGE * PAGE);
+		w[i].buflen = buffers[i].len;
 		if (!w[i].buf) {
 			nthreads = i;    /* fewer threads, or none at all */
 			break;
@@ -475,6 +614,7 @@ out:
 	if (p.pagemap >= 0)
 		close(p.pagemap);
 	free(p.items);
+	free(p.ranges);
 	free(p.tmpl);
 	free(sps);
 	buf_free(&maps);

@@ -23,6 +23,16 @@ struct refscan_stats {
 int refscan_memory(pid_t pid, uint64_t start, uint64_t end, const struct frozen *f,
 		   struct ref_list *l, struct refscan_stats *st);
 
+/* The same over maps text the caller read from /proc/PID/maps while pid was frozen,
+ * sparing a second read inside the frozen window. */
+int refscan_memory_maps(pid_t pid, const char *maps, size_t maps_len, uint64_t start,
+			uint64_t end, const struct frozen *f, struct ref_list *l,
+			struct refscan_stats *st);
+
+/* Allocates and faults in the scan buffer ahead of a freeze: touching fresh memory is
+ * the largest fixed cost of scanning a small process.  Optional; 0 or -ENOMEM. */
+int refscan_prepare(void);
+
 /* Appends the references held in frozen threads' registers (their resume set). */
 int refscan_registers(const struct frozen *f, uint64_t start, uint64_t end, struct ref_list *l);
 
