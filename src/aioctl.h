@@ -41,6 +41,9 @@ struct buf {
 };
 /* Reads the whole of path into b (replacing its contents).  0 or -errno. */
 int buf_read_file(struct buf *b, const char *path);
+/* The same, stopping without the final empty read once the text ends with `last`: for a
+ * file known to end with that line, it saves a system call per file. */
+int buf_read_file_until(struct buf *b, const char *path, const char *last);
 void buf_free(struct buf *b);
 
 /* Monotonic clock in microseconds. */

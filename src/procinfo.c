@@ -1,6 +1,7 @@
 /* libproc2 (procps-ng 4) behind a small interface; see procinfo.h. */
 #include "procinfo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,4 +160,106 @@ void procinfo_free(struct proc_info *infos, size_t n)
 		free(infos[i].user);
 		free(infos[i].cgroup);
 	}
+}
+
+static int by_info_pid(const void *a, const void *b)
+{
+	const struct proc_info *x = a, *y = b;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+int procinfo_reap_all(unsigned want, struct proc_table *t)
+{
+	enum pids_item items[6] = { PIDS_ID_PID, PIDS_ID_PPID, PIDS_CMD, PIDS_TICS_BEGAN };
+	int nitems = 4, i_user = -1, i_cgroup = -1, r;
+	struct pids_info *info = NULL;
+	struct pids_fetch *all;
+
+	t->v = NULL;
+	t->n = 0;
+	if (want & PROCINFO_USER)
+		i_user = nitems, items[nitems++] = PIDS_ID_EUSER;
+	if (want & PROCINFO_CGROUP)
+		i_cgroup = nitems, items[nitems++] = PIDS_CGROUP;
+	r = procps_pids_new(&info, items, nitems);
+	if (r < 0)
+		return r;
+	all = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
+	if (!all) {
+		procps_pids_unref(&info);
+		return -(errno ? errno : ENOMEM);
+	}
+	t->v = calloc(all->counts->total ? (size_t)all->counts->total : 1, sizeof(*t->v));
+	if (!t->v) {
+		procps_pids_unref(&info);
+		return -ENOMEM;
+	}
+	for (int k = 0; k < all->counts->total; k++) {
+		struct pids_stack *st = all->stacks[k];
+		struct proc_info *p = &t->v[t->n++];
+
+		p->pid = PIDS_VAL(I_PID, s_int, st, info);
+		p->ppid = PIDS_VAL(I_PPID, s_int, st, info);
+		p->start = PIDS_VAL(I_BEGAN, ull_int, st, info);
+		p->comm = dup_or_null(PIDS_VAL(I_CMD, str, st, info));
+		if (i_user >= 0)
+			p->user = dup_or_null(PIDS_VAL(i_user, str, st, info));
+		if (i_cgroup >= 0)
+			p->cgroup = dup_or_null(PIDS_VAL(i_cgroup, str, st, info));
+	}
+	procps_pids_unref(&info);
+	qsort(t->v, t->n, sizeof(*t->v), by_info_pid);
+	return 0;
+}
+
+const struct proc_info *procinfo_lookup(const struct proc_table *t, pid_t pid)
+{
+	struct proc_info key = { .pid = pid };
+
+	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), by_info_pid) : NULL;
+}
+
+void procinfo_table_free(struct proc_table *t)
+{
+	procinfo_free(t->v, t->n);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+int procinfo_list_pids(pid_t **pids, size_t *n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t cap = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		long v;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		v = strtol(de->d_name, &end, 10);
+		if (*end || v <= 0)
+			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? 2 * cap : 1024;
+			pid_t *nv = realloc(*pids, ncap * sizeof(*nv));
+			if (!nv) {
+				closedir(d);
+				free(*pids);
+				*pids = NULL;
+				return -ENOMEM;
+			}
+			*pids = nv;
+			cap = ncap;
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	closedir(d);
+	return 0;
 }

@@ -40,4 +40,19 @@ int procinfo_fetch(const pid_t *pids, size_t n, size_t nprocs, unsigned want,
 		   struct proc_info *out);
 void procinfo_free(struct proc_info *infos, size_t n);
 
+/* Every process's details in one libproc2 pass, sorted by PID: what list asks, in a
+ * thread of its own, while it reads maps, before it knows which processes hold rings. */
+struct proc_table {
+	struct proc_info *v;
+	size_t n;
+};
+int procinfo_reap_all(unsigned want, struct proc_table *t);
+/* The entry for pid, or NULL (the process started after the pass). */
+const struct proc_info *procinfo_lookup(const struct proc_table *t, pid_t pid);
+void procinfo_table_free(struct proc_table *t);
+
+/* The PIDs of /proc, read directly (getdents): the list of processes to scan, needed
+ * at once, while libproc2's pass runs beside.  *pids is malloc'd; 0 or -errno. */
+int procinfo_list_pids(pid_t **pids, size_t *n);
+
 #endif

@@ -1,6 +1,7 @@
 /* Reading other processes: /proc/PID/maps and process_vm_readv.  Never stops them. */
 #include "target.h"
 #include "maps.h"
+#include "arch/arch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,10 +14,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/aio_abi.h>
+#include <pthread.h>
 
-/* Device of the aio pseudo filesystem; learned from a ring aioctl creates and destroys. */
-static int aio_dev_known = -1;   /* -1 not tried, 0 unknown, 1 known */
+/* Device of the aio pseudo filesystem; learned from a ring aioctl creates and destroys,
+ * once, under a lock (list scans with several threads). */
+static _Atomic int aio_dev_known = -1;   /* -1 not tried, 0 unknown, 1 known */
 static unsigned aio_dev_major, aio_dev_minor;
+static pthread_mutex_t aio_dev_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void learn_aio_dev(void)
 {
@@ -50,20 +54,26 @@ int target_is_aio_mapping(pid_t pid, const struct ring_map *m)
 	struct stat st;
 
 	if (aio_dev_known < 0) {
+		pthread_mutex_lock(&aio_dev_lock);
 		/* Where map_files can be read (root), the ring's own inode tells, and gives the
 		 * aio device for the rest: learn_aio_dev()'s io_destroy waits for an RCU grace
 		 * period, 30+ ms, longer than a whole dump of a full ring. */
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
-		if (stat(path, &st) == 0) {
-			if ((st.st_mode & S_IFMT) != 0)
+		if (aio_dev_known >= 0) {
+			/* another thread learned it meanwhile */
+		} else if (stat(path, &st) == 0) {
+			if ((st.st_mode & S_IFMT) != 0) {
+				pthread_mutex_unlock(&aio_dev_lock);
 				return 0;
+			}
 			aio_dev_major = major(st.st_dev);
 			aio_dev_minor = minor(st.st_dev);
 			aio_dev_known = 1;
 		} else {
 			learn_aio_dev();
 		}
+		pthread_mutex_unlock(&aio_dev_lock);
 	}
 	if (aio_dev_known == 1)
 		return m->dev_major == aio_dev_major && m->dev_minor == aio_dev_minor;
@@ -84,7 +94,8 @@ int target_find_rings(pid_t pid, struct buf *b, struct ring_map **rings, size_t 
 	*rings = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	r = buf_read_file(b, path);
+	/* On x86-64 the vsyscall page, when the kernel has it, is always the last line. */
+	r = buf_read_file_until(b, path, ARCH_MAPS_LAST_LINE);
 	if (r < 0)
 		return r;
 	/* An exited process reads as empty; tell it apart from one without mappings. */

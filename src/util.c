@@ -109,7 +109,13 @@ bool parse_addr(const char *s, uint64_t *addr)
 
 int buf_read_file(struct buf *b, const char *path)
 {
+	return buf_read_file_until(b, path, NULL);
+}
+
+int buf_read_file_until(struct buf *b, const char *path, const char *last)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t last_len = last ? strlen(last) : 0;
 
 	if (fd < 0)
 		return -errno;
@@ -136,6 +142,9 @@ int buf_read_file(struct buf *b, const char *path)
 		if (r == 0)
 			break;
 		b->len += (size_t)r;
+		if (last_len && b->len >= last_len &&
+		    !memcmp(b->data + b->len - last_len, last, last_len))
+			break;
 	}
 	b->data[b->len] = '\0';
 	close(fd);

@@ -24,6 +24,10 @@ static const unsigned char arch_syscall_insn[ARCH_SYSCALL_INSN_LEN] = { 0x0f, 0x
  * (or kernel) for a process that did not opt into 5-level addresses. */
 #define ARCH_USER_ADDR_END 0x800000000000ull
 
+/* The line /proc/PID/maps ends with when the kernel maps the vsyscall page (the gate
+ * area is listed after every VMA): reading can stop there. */
+#define ARCH_MAPS_LAST_LINE "[vsyscall]\n"
+
 /* Code segment selectors of a 64-bit and a 32-bit compat user thread. */
 #define ARCH_CS_64 0x33
 #define ARCH_CS_32 0x23

@@ -1,6 +1,7 @@
 /* columns.c: -o parsing, sizes, escaping, table/raw/JSON output and sorting. */
 #include "unit.h"
 #include "columns.h"
+#include "aioctl.h"
 
 #include <stdlib.h>
 
@@ -291,6 +292,49 @@ static void json_rows_streamed(void **state)
 	col_table_free(t);
 }
 
+/* The streamed rows are what jansson itself writes for col_table_json: byte for byte,
+ * escapes, reals and invalid UTF-8 included. */
+static void json_rows_streamed_as_jansson(void **state)
+{
+	int ids[] = { C_PID, C_NAME, C_ADDR, C_SIZE, C_PCT, C_LIST };
+	static const char *names[] = { "q\"\\/", "tab\there\nnl\r\b\f\x1f\x7f", "bad\xff\xc3(",
+				       "\xe2\x82\xac ok", "" };
+	static const double pcts[] = { 0, 100, 33.333333333, 1e-7, 123456789.0, -2.5 };
+	struct col_table *t = sample(ids, 6, -1);
+	char *s = NULL, *want = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *a;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(pcts); i++) {
+		long r = col_table_add_row(t);
+		col_set_u64(t, r, C_PID, UINT64_C(1) << (i * 10));
+		col_set_str(t, r, C_NAME, names[i % ARRAY_SIZE(names)]);
+		col_set_real(t, r, C_PCT, pcts[i]);
+	}
+	f = open_memstream(&s, &len);
+	assert_int_equal(col_table_print_json_rows(t, "", f), 0);
+	fclose(f);
+	a = col_table_json(t);
+	assert_non_null(a);
+	{
+		/* jansson, one row a line, as the streamed form is laid out */
+		size_t wlen = 0;
+		FILE *w = open_memstream(&want, &wlen);
+		for (size_t r = 0; r < json_array_size(a); r++) {
+			json_dumpf(json_array_get(a, r), w, JSON_REAL_PRECISION(6));
+			fputs(r + 1 < json_array_size(a) ? ",\n" : "\n", w);
+		}
+		fclose(w);
+	}
+	assert_string_equal(s, want);
+	json_decref(a);
+	free(s);
+	free(want);
+	col_table_free(t);
+}
+
 static void column_list(void **state)
 {
 	char *s = NULL;
@@ -325,6 +369,7 @@ int main(void)
 		cmocka_unit_test(sorting),
 		cmocka_unit_test(json_rows),
 		cmocka_unit_test(json_rows_streamed),
+		cmocka_unit_test(json_rows_streamed_as_jansson),
 		cmocka_unit_test(column_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
