@@ -6,6 +6,7 @@
 #include "maps.h"
 #include "ringlist.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,32 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	json_decref(j);
 	free(san);
+
+	/* A row with this command name, streamed as JSON, is exactly what jansson writes. */
+	{
+		int cids[] = { 0, 1 };
+		struct col_table *t = col_table_new(cols, 4, cids, 2, -1);
+		char *streamed = NULL, *dumped;
+		size_t len = 0;
+		FILE *f = open_memstream(&streamed, &len);
+		long r = col_table_add_row(t);
+		json_t *row;
+
+		col_set_u64(t, r, 0, size);
+		col_set_str(t, r, 1, str);
+		if (col_table_print_json_rows(t, "", f) != 0)
+			abort();
+		fclose(f);
+		row = col_table_row_json(t, 0);
+		dumped = json_dumps(row, JSON_REAL_PRECISION(6));
+		if (!dumped || strlen(streamed) != strlen(dumped) + 1 ||
+		    memcmp(streamed, dumped, strlen(dumped)) != 0)
+			abort();
+		free(dumped);
+		json_decref(row);
+		free(streamed);
+		col_table_free(t);
+	}
 
 	if (cgroup_pick_path(str, out, sizeof(out)) && strlen(out) >= sizeof(out))
 		abort();
