@@ -375,10 +375,23 @@ static int merge_part(struct scan *s, struct scan *part)
 	return 0;
 }
 
-/* libproc2's pass over every process runs beside the scan below machines of up to this
- * many processes; on larger ones, where few of them hold rings, details are selected
- * for the ring holders afterwards (fetch_details). */
+/* libproc2's pass over every process runs beside the scan on machines of up to this many
+ * tasks; on larger ones, where few processes hold rings, details are selected for the
+ * ring holders afterwards (fetch_details). */
 #define REAP_ALL_MAX 4096
+
+/* Whether the machine runs at most max tasks (threads included, so processes too), from
+ * /proc/loadavg's "running/total" field: known before listing /proc. */
+static bool tasks_at_most(unsigned long max)
+{
+	struct buf b = { 0 };
+	unsigned long running, total;
+	bool ok = buf_read_file(&b, "/proc/loadavg") == 0 &&
+		  sscanf(b.data, "%*s %*s %*s %lu/%lu", &running, &total) == 2 && total <= max;
+
+	buf_free(&b);
+	return ok;
+}
 
 struct details_job {
 	unsigned want;
@@ -408,18 +421,24 @@ static int scan_machine(struct scan *s, unsigned want)
 	bool details_running = false;
 	unsigned nthreads = 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int err = procinfo_list_pids(&pids, &npids);
+	int err;
 
+	/* First, so that it starts before the PIDs are even read: the longest of the jobs. */
+	if (tasks_at_most(REAP_ALL_MAX))
+		details_running = pthread_create(&details, NULL, details_work, &job) == 0;
+	err = procinfo_list_pids(&pids, &npids);
 	if (err) {
 		errmsg_errno(-err, "cannot enumerate processes");
+		if (details_running) {
+			pthread_join(details, NULL);
+			procinfo_table_free(&s->table);
+		}
 		return err;
 	}
 	s->nprocs = npids;
 	for (size_t i = 0; i < npids; i++)
 		if (pids[i] == self)
 			pids[i--] = pids[--npids];
-	if (npids <= REAP_ALL_MAX)
-		details_running = pthread_create(&details, NULL, details_work, &job) == 0;
 	if (npids >= SCAN_PARALLEL_MIN && cpus > 1)
 		nthreads = cpus < SCAN_THREADS ? (unsigned)cpus : SCAN_THREADS;
 	memset(w, 0, sizeof(w));
