@@ -376,84 +376,50 @@ static int merge_part(struct scan *s, struct scan *part)
 }
 
 /* libproc2's pass over every process runs beside the scan on machines of up to this many
- * tasks; on larger ones, where few processes hold rings, details are selected for the
+ * processes; on larger ones, where few of them hold rings, details are selected for the
  * ring holders afterwards (fetch_details). */
 #define REAP_ALL_MAX 4096
 
-/* Whether the machine runs at most max tasks (threads included, so processes too), from
- * /proc/loadavg's "running/total" field: known before listing /proc. */
-static bool tasks_at_most(unsigned long max)
-{
-	struct buf b = { 0 };
-	unsigned long running, total;
-	bool ok = buf_read_file(&b, "/proc/loadavg") == 0 &&
-		  sscanf(b.data, "%*s %*s %*s %lu/%lu", &running, &total) == 2 && total <= max;
-
-	buf_free(&b);
-	return ok;
-}
-
-struct details_job {
-	unsigned want;
-	struct proc_table *table;
-	int err;
-};
-
-static void *details_work(void *arg)
-{
-	struct details_job *j = arg;
-
-	j->err = procinfo_reap_all(j->want, j->table);
-	return NULL;
-}
-
-/* Lists every process's rings: the PIDs from /proc, their maps read by up to
- * SCAN_THREADS threads, and meanwhile, on a thread of its own, libproc2's details of all
- * processes (s->table), so that neither waits for the other. */
+/* Lists every process's rings: the PIDs from /proc, their maps read by one thread per CPU
+ * (up to SCAN_THREADS) while this thread reads libproc2's details of every process
+ * (s->table), the longest of the jobs.  libproc2 stays on this thread: it keeps read
+ * buffers per thread, which would be lost (and memcheck would say so) with another. */
 static int scan_machine(struct scan *s, unsigned want)
 {
 	pid_t self = getpid(), *pids = NULL;
 	size_t npids = 0;
 	struct scan_pool pool = { 0 };
 	struct scan_worker w[SCAN_THREADS];
-	pthread_t th[SCAN_THREADS], details;
-	struct details_job job = { .want = want, .table = &s->table };
-	bool details_running = false;
-	unsigned nthreads = 1;
+	pthread_t th[SCAN_THREADS];
+	unsigned nthreads = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int err;
+	int err = procinfo_list_pids(&pids, &npids);
 
-	/* First, so that it starts before the PIDs are even read: the longest of the jobs. */
-	if (tasks_at_most(REAP_ALL_MAX))
-		details_running = pthread_create(&details, NULL, details_work, &job) == 0;
-	err = procinfo_list_pids(&pids, &npids);
 	if (err) {
 		errmsg_errno(-err, "cannot enumerate processes");
-		if (details_running) {
-			pthread_join(details, NULL);
-			procinfo_table_free(&s->table);
-		}
 		return err;
 	}
 	s->nprocs = npids;
 	for (size_t i = 0; i < npids; i++)
 		if (pids[i] == self)
 			pids[i--] = pids[--npids];
-	if (npids >= SCAN_PARALLEL_MIN && cpus > 1)
-		nthreads = cpus < SCAN_THREADS ? (unsigned)cpus : SCAN_THREADS;
 	memset(w, 0, sizeof(w));
 	pool.pids = pids;
 	pool.npids = npids;
 	for (unsigned i = 0; i < SCAN_THREADS; i++)
 		w[i].pool = &pool;
-	for (unsigned i = 1; i < nthreads; i++)
-		if (pthread_create(&th[i], NULL, scan_work, &w[i]) != 0) {
-			nthreads = i;
-			break;
-		}
-	scan_work(&w[0]);
-	for (unsigned i = 0; i < nthreads; i++) {
-		if (i)
+	if (npids >= SCAN_PARALLEL_MIN && cpus > 1) {
+		unsigned want_threads = cpus < SCAN_THREADS ? (unsigned)cpus : SCAN_THREADS;
+		while (nthreads < want_threads &&
+		       pthread_create(&th[nthreads], NULL, scan_work, &w[nthreads]) == 0)
+			nthreads++;
+	}
+	if (nthreads && npids <= REAP_ALL_MAX)
+		s->have_table = procinfo_reap_all(want, &s->table) == 0;
+	else if (nthreads < SCAN_THREADS)
+		scan_work(&w[nthreads]);        /* this thread scans too, or alone */
+	for (unsigned i = 0; i < SCAN_THREADS; i++) {
+		if (i < nthreads)
 			pthread_join(th[i], NULL);
 		if (w[i].err)
 			err = w[i].err;
@@ -464,12 +430,8 @@ static int scan_machine(struct scan *s, unsigned want)
 			buf_free(&w[i].part.b);
 		}
 	}
-	if (details_running) {
-		pthread_join(details, NULL);
-		s->have_table = job.err == 0;
-		if (job.err)
-			procinfo_table_free(&s->table);
-	}
+	if (!s->have_table)
+		procinfo_table_free(&s->table);
 	free(pids);
 	if (err)
 		return err;
