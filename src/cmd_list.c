@@ -437,7 +437,8 @@ static int scan_machine(struct scan *s, unsigned want)
 		return err;
 	/* Workers took the PIDs in chunks: back to PID order, each process's rings by
 	 * address as its maps listed them. */
-	qsort(s->rings, s->n, sizeof(*s->rings), by_pid_then_address);
+	if (s->n > 1)
+		qsort(s->rings, s->n, sizeof(*s->rings), by_pid_then_address);
 	s->shown = s->n;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->rings[i].err == EPERM || s->rings[i].err == EACCES)
