@@ -211,6 +211,30 @@ row_of() {
 	[[ "$output" == *"$b $(ring_field b 1 addr)"* ]]
 }
 
+@test "the whole machine with hundreds of processes: the parallel scan lists what listing each PID does" {
+	# Above 256 processes list reads maps on one thread per CPU and libproc2's details
+	# beside them: rows, order and details must be those of the one-by-one path.
+	need_budget $((300 * 128))
+	start_target s ../bench/spawner -n 300 -r 300
+	mapfile -t kids < <(pgrep -P "$TARGET_PID" | sort -n)
+	[ "${#kids[@]}" -eq 300 ]
+	[ "$(ls /proc | grep -c '^[0-9]')" -ge 300 ]
+	cols=PID,COMMAND,ADDR,SIZE,SLOTS,HEAD,TAIL,PENDING,STATE
+	# (stderr apart: the count of unreadable processes would interleave with the rows)
+	"$AIOCTL" list -r -n -o "$cols" >"$BATS_TEST_TMPDIR/whole" 2>/dev/null
+	whole=$(awk -v p="$TARGET_PID" 'BEGIN { while (("pgrep -P " p) | getline k) kid[k] = 1 } ($1 in kid)' \
+		"$BATS_TEST_TMPDIR/whole")
+	run "$AIOCTL" list -r -n -o "$cols" "${kids[@]}"
+	[ "$status" -eq 0 ]
+	[ "$whole" = "$output" ]
+	[ "$(wc -l <<<"$whole")" -eq 300 ]
+	# every row has its command, from libproc2's pass beside the scan
+	[ "$(awk '$2 == "spawner"' <<<"$whole" | wc -l)" -eq 300 ]
+	"$AIOCTL" list -J >"$BATS_TEST_TMPDIR/json" 2>/dev/null
+	[ "$(jq --argjson p "$TARGET_PID" '[.rings[] | select(.comm == "spawner" and .pid != $p)] | length' \
+		"$BATS_TEST_TMPDIR/json")" -eq 300 ]
+}
+
 @test "a target that exits while being listed" {
 	need_budget 20
 	for i in $(seq 1 10); do
