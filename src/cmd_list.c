@@ -2,19 +2,19 @@
  * one row per process ranked by its share of the aio-max-nr budget.
  *
  * The flow, each step its own function so that options can hook in between:
- *   scan      maps of the given PIDs (or every process), ring headers (header only)
+ *   scan      maps of the given PIDs, or of every process in /proc read by one thread
+ *             per CPU; ring headers (header only)
  *   sharers   for explicit PIDs, the other processes mapping the same rings
- *   details   libproc2 for the ring holders (or one pass over all processes when most
- *             hold rings, which reads fewer files): command, user, start time, cgroup
+ *   details   libproc2: over the whole machine one pass over all processes, on the main
+ *             thread while the scan runs; otherwise the ring holders only (or all, when
+ *             that reads fewer files): command, user, start time, cgroup
  *   group     shared rings and their likely owners (ringlist.c)
  *   probe     with --probe, liveness inside each process; a live ring names its owner
  *   rows      one column table (columns.c) drives table, raw and JSON output
  *
- * Measured on the 2-CPU test machine under load (1000 processes each holding a ring,
- * medians of 30 runs): `grep -l '/\[aio\]' /proc/[0-9]*\/maps` 182 ms, list 236 ms,
- * list -J 283 ms; with 3000 idle processes and 100 rings, grep 344 ms, list -s 271 ms.
- * What list adds to grep's read of every maps file: libproc2's stat of each /proc/PID,
- * one process_vm_readv per ring and /proc/PID/stat of the ring holders. */
+ * Figures (bench/run, README): with 1000 processes each holding a ring, list takes about
+ * grep's time over their maps; libproc2's pass, reading /proc/PID/stat of every process,
+ * is the longest of the jobs that run side by side. */
 #include "aioctl.h"
 #include "columns.h"
 #include "commands.h"
@@ -541,7 +541,7 @@ static int fetch_details(struct scan *s, unsigned want, struct procs *p)
 		 * holds a ring too young to have been seen there: selected below. */
 		size_t missing = 0;
 		for (size_t i = 0; i < k; i++) {
-			struct proc_info *src = (struct proc_info *)procinfo_lookup(&s->table, p->pids[i]);
+			struct proc_info *src = procinfo_lookup(&s->table, p->pids[i]);
 			if (!src) {
 				missing++;
 				continue;

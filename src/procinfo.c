@@ -22,8 +22,8 @@ struct proc_iter *proc_iter_new(void)
 	 * 1100 processes); the reaped PIDs cost a few bytes each.
 	 * Measured against a bare readdir of /proc (3100 processes, loaded 2-CPU machine):
 	 * _reap 36-49 ms, readdir 8-13 ms, `grep -l '/\[aio\]' /proc/[0-9]*\/maps` 256 ms.
-	 * The stat per process costs about 15% of the baseline, not enough to leave
-	 * libproc2 for. */
+	 * list over the whole machine therefore reads /proc itself (procinfo_list_pids),
+	 * while libproc2 reads the details beside it; this iterator serves the rest. */
 	enum pids_item items[] = { PIDS_ID_PID };
 	struct proc_iter *it = calloc(1, sizeof(*it));
 	int r;
@@ -75,6 +75,37 @@ static int cmp_pid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A libproc2 handle for PID, parent, command and start time, plus the user and cgroup
+ * when wanted (their item positions in *i_user / *i_cgroup, -1 when not asked). */
+static int new_info(unsigned want, struct pids_info **info, int *i_user, int *i_cgroup)
+{
+	enum pids_item items[6] = { PIDS_ID_PID, PIDS_ID_PPID, PIDS_CMD, PIDS_TICS_BEGAN };
+	int nitems = 4;
+
+	*info = NULL;
+	*i_user = *i_cgroup = -1;
+	if (want & PROCINFO_USER)
+		*i_user = nitems, items[nitems++] = PIDS_ID_EUSER;
+	if (want & PROCINFO_CGROUP)
+		*i_cgroup = nitems, items[nitems++] = PIDS_CGROUP;
+	return procps_pids_new(info, items, nitems);
+}
+
+/* One process's details out of a libproc2 stack. */
+static void fill(struct proc_info *p, struct pids_stack *s, struct pids_info *info,
+		 int i_user, int i_cgroup)
+{
+	(void)info;     /* PIDS_VAL uses it only in libproc2's debugging builds */
+	p->pid = PIDS_VAL(I_PID, s_int, s, info);
+	p->ppid = PIDS_VAL(I_PPID, s_int, s, info);
+	p->start = PIDS_VAL(I_BEGAN, ull_int, s, info);
+	p->comm = dup_or_null(PIDS_VAL(I_CMD, str, s, info));
+	if (i_user >= 0)
+		p->user = dup_or_null(PIDS_VAL(i_user, str, s, info));
+	if (i_cgroup >= 0)
+		p->cgroup = dup_or_null(PIDS_VAL(i_cgroup, str, s, info));
+}
+
 struct fetch {
 	struct pids_info *info;
 	const pid_t *pids;
@@ -92,24 +123,14 @@ static void take(struct fetch *f, struct pids_stack *s)
 	if (!at)
 		return;     /* reap mode: a process without rings */
 	p = &f->out[at - f->pids];
-	if (p->pid)
-		return;
-	p->pid = pid;
-	p->ppid = PIDS_VAL(I_PPID, s_int, s, f->info);
-	p->start = PIDS_VAL(I_BEGAN, ull_int, s, f->info);
-	p->comm = dup_or_null(PIDS_VAL(I_CMD, str, s, f->info));
-	if (f->i_user >= 0)
-		p->user = dup_or_null(PIDS_VAL(f->i_user, str, s, f->info));
-	if (f->i_cgroup >= 0)
-		p->cgroup = dup_or_null(PIDS_VAL(f->i_cgroup, str, s, f->info));
+	if (!p->pid)
+		fill(p, s, f->info, f->i_user, f->i_cgroup);
 }
 
 int procinfo_fetch(const pid_t *pids, size_t n, size_t nprocs, unsigned want,
 		   struct proc_info *out)
 {
-	enum pids_item items[6] = { PIDS_ID_PID, PIDS_ID_PPID, PIDS_CMD, PIDS_TICS_BEGAN };
-	int nitems = 4;
-	struct fetch f = { .pids = pids, .n = n, .i_user = -1, .i_cgroup = -1, .out = out };
+	struct fetch f = { .pids = pids, .n = n, .out = out };
 	/* libproc2 selects at most 255 PIDs per call (FILL_ID_MAX). */
 	enum { BATCH = 255 };
 	unsigned batch[BATCH];
@@ -117,11 +138,7 @@ int procinfo_fetch(const pid_t *pids, size_t n, size_t nprocs, unsigned want,
 	int r;
 
 	memset(out, 0, n * sizeof(*out));
-	if (want & PROCINFO_USER)
-		f.i_user = nitems, items[nitems++] = PIDS_ID_EUSER;
-	if (want & PROCINFO_CGROUP)
-		f.i_cgroup = nitems, items[nitems++] = PIDS_CGROUP;
-	r = procps_pids_new(&f.info, items, nitems);
+	r = new_info(want, &f.info, &f.i_user, &f.i_cgroup);
 	if (r < 0)
 		return r;
 	/* Which costs fewer /proc files?  Selecting PIDs makes libproc2 read status (for the
@@ -170,18 +187,13 @@ static int by_info_pid(const void *a, const void *b)
 
 int procinfo_reap_all(unsigned want, struct proc_table *t)
 {
-	enum pids_item items[6] = { PIDS_ID_PID, PIDS_ID_PPID, PIDS_CMD, PIDS_TICS_BEGAN };
-	int nitems = 4, i_user = -1, i_cgroup = -1, r;
-	struct pids_info *info = NULL;
+	int i_user, i_cgroup, r;
+	struct pids_info *info;
 	struct pids_fetch *all;
 
 	t->v = NULL;
 	t->n = 0;
-	if (want & PROCINFO_USER)
-		i_user = nitems, items[nitems++] = PIDS_ID_EUSER;
-	if (want & PROCINFO_CGROUP)
-		i_cgroup = nitems, items[nitems++] = PIDS_CGROUP;
-	r = procps_pids_new(&info, items, nitems);
+	r = new_info(want, &info, &i_user, &i_cgroup);
 	if (r < 0)
 		return r;
 	all = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
@@ -194,25 +206,14 @@ int procinfo_reap_all(unsigned want, struct proc_table *t)
 		procps_pids_unref(&info);
 		return -ENOMEM;
 	}
-	for (int k = 0; k < all->counts->total; k++) {
-		struct pids_stack *st = all->stacks[k];
-		struct proc_info *p = &t->v[t->n++];
-
-		p->pid = PIDS_VAL(I_PID, s_int, st, info);
-		p->ppid = PIDS_VAL(I_PPID, s_int, st, info);
-		p->start = PIDS_VAL(I_BEGAN, ull_int, st, info);
-		p->comm = dup_or_null(PIDS_VAL(I_CMD, str, st, info));
-		if (i_user >= 0)
-			p->user = dup_or_null(PIDS_VAL(i_user, str, st, info));
-		if (i_cgroup >= 0)
-			p->cgroup = dup_or_null(PIDS_VAL(i_cgroup, str, st, info));
-	}
+	for (int k = 0; k < all->counts->total; k++)
+		fill(&t->v[t->n++], all->stacks[k], info, i_user, i_cgroup);
 	procps_pids_unref(&info);
 	qsort(t->v, t->n, sizeof(*t->v), by_info_pid);
 	return 0;
 }
 
-const struct proc_info *procinfo_lookup(const struct proc_table *t, pid_t pid)
+struct proc_info *procinfo_lookup(struct proc_table *t, pid_t pid)
 {
 	struct proc_info key = { .pid = pid };
 

@@ -1,6 +1,7 @@
-/* The libproc2 edge: enumerating processes and fetching the details of the few that hold
- * rings.  Enumeration asks libproc2 for the PID only, so that it costs a readdir and a
- * stat per process and no file reads; details come in batches for ring holders only. */
+/* The libproc2 edge: process details, for the ring holders in batches or for every
+ * process in one pass, and enumeration (libproc2's, or /proc read directly where list
+ * needs the PIDs at once).  Enumeration asks libproc2 for the PID only, so that it costs
+ * a readdir and a stat per process and no file reads. */
 #ifndef AIOCTL_PROCINFO_H
 #define AIOCTL_PROCINFO_H
 
@@ -47,8 +48,9 @@ struct proc_table {
 	size_t n;
 };
 int procinfo_reap_all(unsigned want, struct proc_table *t);
-/* The entry for pid, or NULL (the process started after the pass). */
-const struct proc_info *procinfo_lookup(const struct proc_table *t, pid_t pid);
+/* The entry for pid, or NULL (the process started after the pass).  The caller may
+ * take its strings (set them to NULL). */
+struct proc_info *procinfo_lookup(struct proc_table *t, pid_t pid);
 void procinfo_table_free(struct proc_table *t);
 
 /* The PIDs of /proc, read directly (getdents): the list of processes to scan, needed

@@ -71,7 +71,6 @@ struct plan {
 	size_t nspans, capspans;
 	size_t window;
 	int pagemap;               /* /proc/PID/pagemap, -1 when unavailable */
-	bool use_scan_ioctl;
 	bool used_pagemap;
 };
 
@@ -200,7 +199,7 @@ static int plan_ranges(struct plan *p)
 
 	if (p->nranges == 0)
 		return 0;
-	if (p->pagemap >= 0 && p->use_scan_ioctl) {
+	if (p->pagemap >= 0) {
 		r = plan_scan_ioctl_all(p);
 		if (r < 0)
 			return r;
@@ -208,8 +207,7 @@ static int plan_ranges(struct plan *p)
 			p->used_pagemap = true;
 			return 0;
 		}
-		p->n = 0;
-		p->use_scan_ioctl = false;
+		p->n = 0;       /* kernel before 6.7: per mapping from the pagemap */
 	}
 	for (size_t i = 0; i < p->nranges; i++) {
 		r = plan_mapping(p, p->ranges[i].start, p->ranges[i].end, p->ranges[i].span,
@@ -479,7 +477,7 @@ int refscan_memory_maps(pid_t pid, const char *known_maps, size_t known_len, uin
 			uint64_t end, const struct frozen *f, struct ref_list *l,
 			struct refscan_stats *st)
 {
-	struct plan p = { .pagemap = -1, .use_scan_ioctl = true, .window = WINDOW_DEFAULT };
+	struct plan p = { .pagemap = -1, .window = WINDOW_DEFAULT };
 	struct worker w[MAX_THREADS];
 	struct buf maps = { 0 };
 	const char *text;

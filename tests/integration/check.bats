@@ -4,14 +4,8 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-need_budget() {
-	local nr max
-	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
-	[ $((max - nr)) -ge 200 ] || skip "aio-nr budget nearly exhausted ($nr of $max)"
-}
-
 @test "check: moves a ring in a child of its own and says move works (root, this kernel)" {
-	need_budget
+	need_aio 200
 	run "$AIOCTL" check
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -21,7 +15,7 @@ need_budget() {
 }
 
 @test "check -J: every check with result and detail; fork behaviour matches a real fork" {
-	need_budget
+	need_aio 200
 	run --separate-stderr "$AIOCTL" check -J
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.move_supported == true and .aio_max_nr > 0 and
@@ -44,7 +38,7 @@ need_budget() {
 }
 
 @test "check works for an unprivileged user on its own processes" {
-	need_budget
+	need_aio 200
 	command -v setpriv >/dev/null || skip "setpriv not installed"
 	[ -r /proc/sys/kernel/yama/ptrace_scope ] && [ "$(cat /proc/sys/kernel/yama/ptrace_scope)" -ge 2 ] &&
 		skip "Yama ptrace_scope forbids it"

@@ -130,14 +130,6 @@ assert_none_missing() {
 	fi
 }
 
-# Skips when the system-wide AIO budget cannot take N more requested events (other
-# tests or programs may hold it; aio-max-nr is never raised here).
-need_aio_headroom() {
-	local nr max
-	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
-	[ $((max - nr)) -ge "$1" ] || skip "AIO budget short: aio-nr $nr of aio-max-nr $max, need $1"
-}
-
 have_bash_completion() {
 	[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 }
@@ -380,7 +372,7 @@ norm_addrs() {
 @test "bash completes PIDs of ring holders and their ring addresses for --ring" {
 	have_bash_completion
 	need list
-	need_aio_headroom 2
+	need_aio 2
 	start_target holder ringholder -r 2 -n 1
 	run complete_bash "$AIOCTL" dump ''
 	grep -qx "$TARGET_PID" <<<"$output" || { echo "PID $TARGET_PID not offered: $output" >&2; return 1; }
@@ -422,7 +414,7 @@ norm_addrs() {
 @test "make demo's script shows the demo process's rings with list and dump, and stops it" {
 	need list
 	need dump
-	need_aio_headroom 64
+	need_aio 64
 	run env BUILD="${BUILD:-build}" "$REPO/tests/demo.sh"
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	pid=$(awk '/^  ready /{ print $2; exit }' <<<"$output")

@@ -7,6 +7,17 @@
 
 TARGET_PIDS=()
 
+# need_aio N: skips the test unless io_setup can still hand out N more events
+# system-wide (other tests and programs share the budget; a test never raises
+# aio-max-nr).
+need_aio() {
+	local nr max
+	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
+	if [ $((max - nr)) -lt "$1" ]; then
+		skip "AIO budget short: aio-nr $nr of aio-max-nr $max, need $1"
+	fi
+}
+
 # start_target NAME PROGRAM [ARGS...]: runs the program in the background with its output
 # in $BATS_TEST_TMPDIR/NAME.out, waits for its "ready PID" line (10 s at most) and sets
 # TARGET_PID.  The report stays in the file for the test to compare with.

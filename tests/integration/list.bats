@@ -4,15 +4,8 @@
 
 load helpers
 
-# Skips the test unless io_setup can still hand out N more events system-wide (other
-# tests share the budget; never raise aio-max-nr for a test).
-need_budget() {
-	local nr max
-	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
-	if [ $((max - nr)) -lt $(($1 + 64)) ]; then
-		skip "aio-nr $nr of aio-max-nr $max leaves less than $1 events"
-	fi
-}
+# need_budget N: N events, and room to spare for the rings of the other tests.
+need_budget() { need_aio $(($1 + 64)); }
 
 # The raw row (-r -n) of the ring at ADDR, with the columns given.
 row_of() {

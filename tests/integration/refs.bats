@@ -4,16 +4,6 @@
 
 load helpers
 
-# Skips when the system-wide AIO budget cannot hold NEED more events (other tests, or
-# another user of the machine, may hold it): never raise aio-max-nr from a test.
-need_aio() {
-	local need=$1 nr max
-	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
-	if [ $((max - nr)) -lt "$need" ]; then
-		skip "AIO budget short: aio-nr $nr of aio-max-nr $max, need $need"
-	fi
-}
-
 # ref_addr NAME KIND: the address the target reported for a planted copy.
 ref_addr() {
 	awk -v k="$2" '$1 == "ref" && $2 == k { print $3; exit }' "$BATS_TEST_TMPDIR/$1.out"

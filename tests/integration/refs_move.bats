@@ -4,14 +4,6 @@
 
 load helpers
 
-need_aio() {
-	local need=$1 nr max
-	nr=$(cat /proc/sys/fs/aio-nr) max=$(cat /proc/sys/fs/aio-max-nr)
-	if [ $((max - nr)) -lt "$need" ]; then
-		skip "AIO budget short: aio-nr $nr of aio-max-nr $max, need $need"
-	fi
-}
-
 canon() { printf '0x%x' "$(($1))"; }
 
 ref_addr() {
