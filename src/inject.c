@@ -707,7 +707,11 @@ int thaw_process(struct frozen *f)
 		}
 	}
 	f->last_resume_us = now_us();
-	if (process_dead(f))
+	/* Only a failed detach says the target died while stopped.  When every detach
+	 * succeeded, each thread was alive when released, and a death after that (an
+	 * application crashing at once on the stale references --no-fix-refs leaves) is
+	 * not the operation's. */
+	if ((ret == -ESRCH || f->dead) && process_dead(f))
 		ret = -ESRCH;
 	if (f->pidfd >= 0)
 		close(f->pidfd);
