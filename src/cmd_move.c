@@ -257,7 +257,7 @@ int cmd_move(int argc, char **argv)
 		if (c.why[0])
 			errmsg("pid %d: ring 0x%llx -> 0x%llx: %s%s", (int)c.pid,
 			       (unsigned long long)c.ring.start, (unsigned long long)c.dest, c.why,
-			       status == EXIT_BROKEN ? "" : "; target unchanged");
+			       status == EXIT_BROKEN || c.f.dead ? "" : "; target unchanged");
 		if (status == EXIT_BROKEN)
 			errmsg("pid %d: the target could not be restored: %s", (int)c.pid, c.broken);
 		if (a.json)

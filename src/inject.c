@@ -199,6 +199,20 @@ bool frozen_alive(struct frozen *f)
 	return !process_dead(f);
 }
 
+/* A ptrace request on a thread we hold in a ptrace-stop failed.  Such a thread stops
+ * answering (ESRCH) only when it is being killed, and with every thread held that can only
+ * be a SIGKILL, which takes the whole process.  The failure itself is the proof: the process
+ * may not show as a zombie for a while yet (its exit_aio waits for in-flight requests).
+ * Returns -err. */
+static int held_thread_failed(struct frozen *f, struct frozen_thread *t, int err)
+{
+	if (err == ESRCH) {
+		t->gone = true;
+		f->dead = true;
+	}
+	return -err;
+}
+
 /* Polling a stop that does not come (a thread in uninterruptible sleep) for longer than
  * this would only burn a CPU. */
 #define POLL_BUDGET_US 2000
@@ -592,7 +606,7 @@ static int step_to_syscall_stop(struct frozen *f, struct frozen_thread *t)
 	int st;
 
 	if (ptrace(PTRACE_SYSCALL, t->tid, NULL, NULL) != 0)
-		return -errno;
+		return held_thread_failed(f, t, errno);
 	for (;;) {
 		pid_t w = wait_stop(t->tid, &st);
 		if (w < 0) {
@@ -615,7 +629,7 @@ static int step_to_syscall_stop(struct frozen *f, struct frozen_thread *t)
 			hold_signal(t, WSTOPSIG(st));
 		/* Group-stops and signal stops: keep going, the signal is held for thaw. */
 		if (ptrace(PTRACE_SYSCALL, t->tid, NULL, NULL) != 0)
-			return -errno;
+			return held_thread_failed(f, t, errno);
 	}
 }
 
@@ -637,11 +651,8 @@ int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 		return -ESRCH;
 	regs = t->saved;
 	arch_prepare_syscall(&regs, f->syscall_insn, nr, args);
-	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0) {
-		int e = errno;
-		process_dead(f);
-		return -e;
-	}
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) != 0)
+		return held_thread_failed(f, t, errno);
 	f->injected = true;
 	t->stop = STOP_SYSCALL;      /* from here on, thaw must use the exit-stop rules */
 	/* Entry stop, then exit stop. */
@@ -658,12 +669,13 @@ int remote_syscall(struct frozen *f, long nr, const long args[6], long *result)
 		}
 	}
 	if (ptrace(PTRACE_GETREGS, t->tid, NULL, &regs) != 0)
-		return -errno;
+		return held_thread_failed(f, t, errno);
 	*result = arch_retval(&regs);
 	/* Put the thread's own registers back at once rather than at thaw: should aioctl be
 	 * killed before thawing, the kernel detaches the thread and it resumes where it was,
 	 * not after our call inside the vDSO with our arguments in its registers. */
-	return resume_registers(t);
+	r = resume_registers(t);
+	return r < 0 ? held_thread_failed(f, t, -r) : 0;
 }
 
 /* Loads what thread t resumes with (its `resume` registers, with the restart fix-up when
@@ -679,40 +691,44 @@ static int resume_registers(struct frozen_thread *t)
 
 int thaw_process(struct frozen *f)
 {
+	bool released = false;
 	int ret = 0;
 
 	for (size_t i = 0; i < f->nthreads; i++) {
 		struct frozen_thread *t = &f->threads[i];
 		int sig = t->stop == STOP_SIGNAL ? t->pending_sig : 0;
+		int err = 0;
 
 		if (t->gone)
 			continue;
-		if (t->stop == STOP_SYSCALL || memcmp(&t->resume, &t->saved, sizeof(t->resume)) != 0) {
-			int err = resume_registers(t);
-			if (err == -ESRCH) {
-				t->gone = true;
-				ret = -ESRCH;
+		if (t->stop == STOP_SYSCALL || memcmp(&t->resume, &t->saved, sizeof(t->resume)) != 0)
+			err = -resume_registers(t);
+		if (err == 0) {
+			/* Signals the injector dequeued while running our calls go back to it;
+			 * they are delivered once it runs again untraced. */
+			for (unsigned k = 0; k < t->nheld; k++)
+				syscall(SYS_tgkill, f->pid, t->tid, t->held[k]);
+			if (ptrace(PTRACE_DETACH, t->tid, NULL, (void *)(long)sig) == 0) {
+				released = true;
 				continue;
 			}
-			if (err)
-				ret = err;
+			err = errno;
 		}
-		/* Signals the injector dequeued while running our calls go back to it; they
-		 * are delivered once it runs again untraced. */
-		for (unsigned k = 0; k < t->nheld; k++)
-			syscall(SYS_tgkill, f->pid, t->tid, t->held[k]);
-		if (ptrace(PTRACE_DETACH, t->tid, NULL, (void *)(long)sig) != 0 && errno == ESRCH) {
-			t->gone = true;
+		if (err != ESRCH) {
+			ret = -err;
+			continue;
+		}
+		/* Killed while held, as long as no thread ran yet.  Once one did, the
+		 * application itself may have ended its other threads (an exit, a crash on the
+		 * stale references --no-fix-refs leaves, an exec): that is not the
+		 * operation's doing, and the move stands. */
+		t->gone = true;
+		if (!released) {
+			f->dead = true;
 			ret = -ESRCH;
 		}
 	}
 	f->last_resume_us = now_us();
-	/* Only a failed detach says the target died while stopped.  When every detach
-	 * succeeded, each thread was alive when released, and a death after that (an
-	 * application crashing at once on the stale references --no-fix-refs leaves) is
-	 * not the operation's. */
-	if ((ret == -ESRCH || f->dead) && process_dead(f))
-		ret = -ESRCH;
 	if (f->pidfd >= 0)
 		close(f->pidfd);
 	f->pidfd = -1;

@@ -46,6 +46,10 @@ bool test_fault_before_step(struct move_ctx *ctx, const char *step)
 	if (!strcmp(action, "kill-target")) {
 		kill(ctx->pid, SIGKILL);
 		sleep_ms(50);     /* let the kernel tear it down before the step runs */
+	} else if (!strcmp(action, "kill-target-dying")) {
+		/* The step then meets a process still dying: exit_aio waits out an RCU grace
+		 * period, so /proc shows no zombie for tens of ms yet. */
+		kill(ctx->pid, SIGKILL);
 	} else if (!strcmp(action, "sigint")) {
 		raise(SIGINT);
 	} else if (!strcmp(action, "sigterm")) {

@@ -5,7 +5,10 @@
  * this code.  In the test build, AIOCTL_TEST_FAULT="STEP:ACTION" acts just before the move
  * step STEP runs (STEP "thaw": after the last step, before the target is resumed):
  *   fail          the step fails without running (the transaction unwinds)
- *   kill-target   the target is SIGKILLed
+ *   kill-target   the target is SIGKILLed, and aioctl waits 50 ms (it is then a zombie)
+ *   kill-target-dying
+ *                 the target is SIGKILLed and the step runs at once, on a process still
+ *                 dying (no zombie in /proc yet)
  *   sigint, sigterm, sighup, sigpipe
  *                 aioctl sends itself that signal (blocked while the target is frozen)
  *   sigkill-self  aioctl dies at once of SIGKILL
