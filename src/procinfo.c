@@ -1,8 +1,10 @@
 /* libproc2 (procps-ng 4) behind a small interface; see procinfo.h. */
 #include "procinfo.h"
+#include "aioctl.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libproc2/pids.h>
@@ -206,6 +208,7 @@ int procinfo_reap_all(unsigned want, struct proc_table *t)
 		procps_pids_unref(&info);
 		return -ENOMEM;
 	}
+	t->cap = all->counts->total ? (size_t)all->counts->total : 1;
 	for (int k = 0; k < all->counts->total; k++)
 		fill(&t->v[t->n++], all->stacks[k], info, i_user, i_cgroup);
 	procps_pids_unref(&info);
@@ -225,7 +228,60 @@ void procinfo_table_free(struct proc_table *t)
 	procinfo_free(t->v, t->n);
 	free(t->v);
 	t->v = NULL;
-	t->n = 0;
+	t->n = t->cap = 0;
+}
+
+static int table_grow(struct proc_table *t, size_t more)
+{
+	if (t->n + more > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		struct proc_info *v;
+		while (ncap < t->n + more)
+			ncap *= 2;
+		v = realloc(t->v, ncap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = ncap;
+	}
+	return 0;
+}
+
+int procinfo_add_cgroup(struct proc_table *t, pid_t pid, struct buf *b)
+{
+	char path[32];
+	char *text;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	r = buf_read_file(b, path);
+	if (r < 0)
+		return r;
+	while (b->len && b->data[b->len - 1] == '\n')
+		b->len--;
+	if (table_grow(t, 1) < 0 || !(text = strndup(b->data, b->len)))
+		return -ENOMEM;
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	t->v[t->n].pid = pid;
+	t->v[t->n++].cgroup = text;
+	return 0;
+}
+
+int procinfo_table_take(struct proc_table *dst, struct proc_table *src)
+{
+	if (table_grow(dst, src->n) < 0) {
+		procinfo_table_free(src);
+		return -ENOMEM;
+	}
+	if (src->n)
+		memcpy(&dst->v[dst->n], src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	free(src->v);
+	src->v = NULL;
+	src->n = src->cap = 0;
+	if (dst->n > 1)
+		qsort(dst->v, dst->n, sizeof(*dst->v), by_info_pid);
+	return 0;
 }
 
 int procinfo_list_pids(pid_t **pids, size_t *n)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct buf;
+
 struct proc_iter;
 
 /* Starts enumerating the processes (not threads) of the machine.  NULL on failure, with
@@ -45,13 +47,21 @@ void procinfo_free(struct proc_info *infos, size_t n);
  * thread of its own, while it reads maps, before it knows which processes hold rings. */
 struct proc_table {
 	struct proc_info *v;
-	size_t n;
+	size_t n, cap;
 };
 int procinfo_reap_all(unsigned want, struct proc_table *t);
 /* The entry for pid, or NULL (the process started after the pass).  The caller may
  * take its strings (set them to NULL). */
 struct proc_info *procinfo_lookup(struct proc_table *t, pid_t pid);
 void procinfo_table_free(struct proc_table *t);
+
+/* /proc/PID/cgroup read directly (b is the read buffer) and added to t as an entry with
+ * only pid and cgroup: list's scan threads read it for the ring holders they find, so that
+ * libproc2's serial pass need not read it for every process.  cgroup_pick_path takes the
+ * file's lines as it takes libproc2's comma-joined form.  0 or -errno. */
+int procinfo_add_cgroup(struct proc_table *t, pid_t pid, struct buf *b);
+/* Moves src's entries into dst and sorts dst by PID.  0 or -ENOMEM (src is then freed). */
+int procinfo_table_take(struct proc_table *dst, struct proc_table *src);
 
 /* The PIDs of /proc, read directly (getdents): the list of processes to scan, needed
  * at once, while libproc2's pass runs beside.  *pids is malloc'd; 0 or -errno. */

@@ -212,7 +212,7 @@ row_of() {
 	mapfile -t kids < <(pgrep -P "$TARGET_PID" | sort -n)
 	[ "${#kids[@]}" -eq 300 ]
 	[ "$(ls /proc | grep -c '^[0-9]')" -ge 300 ]
-	cols=PID,COMMAND,ADDR,SIZE,SLOTS,HEAD,TAIL,PENDING,STATE
+	cols=PID,COMMAND,USER,UNIT,CGROUP,ADDR,SIZE,SLOTS,HEAD,TAIL,PENDING,STATE
 	# (stderr apart: the count of unreadable processes would interleave with the rows)
 	"$AIOCTL" list -r -n -o "$cols" >"$BATS_TEST_TMPDIR/whole" 2>/dev/null
 	whole=$(awk -v p="$TARGET_PID" 'BEGIN { while (("pgrep -P " p) | getline k) kid[k] = 1 } ($1 in kid)' \

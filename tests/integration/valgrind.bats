@@ -27,6 +27,13 @@ vg() {
 	start_target t ringholder -r 1 -p 1
 	vg list
 	[ "$status" -eq 0 ]
+	# 256 processes or more: the threaded scan, its cgroup reads and libproc2's pass
+	need_aio $((300 * 128))
+	start_target s ../bench/spawner -n 300 -r 300
+	vg list -J
+	[ "$status" -eq 0 ]
+	# (output holds stderr too: count the rows rather than parse it)
+	[ "$(grep -oE '"comm": ?"spawner"' <<<"$output" | wc -l)" -ge 300 ]
 }
 
 @test "dump and dump -J are memcheck clean" {

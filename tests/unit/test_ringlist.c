@@ -1,8 +1,12 @@
 /* ringlist.c: STATE, sharing and owners, the budget fit, summaries, cgroup parsing. */
 #include "unit.h"
+#include "aioctl.h"
+#include "procinfo.h"
 #include "ringlist.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct list_ring ring(pid_t pid, uint64_t start_addr, uint64_t len, uint64_t inode,
 			     uint64_t started, pid_t ppid)
@@ -222,6 +226,52 @@ static void cgroups(void **state)
 	assert_false(cgroup_unit("/.service", out, sizeof(out)));
 }
 
+/* list's scan threads read /proc/PID/cgroup themselves (procinfo_add_cgroup); the path
+ * picked from it must be the one picked from libproc2's form, for every process here. */
+static void cgroups_read_directly_as_libproc2(void **state)
+{
+	struct proc_table read = { 0 }, direct = { 0 };
+	struct buf b = { 0 };
+	pid_t *pids;
+	size_t n, compared = 0;
+
+	(void)state;
+	assert_int_equal(procinfo_list_pids(&pids, &n), 0);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != getpid() && procinfo_add_cgroup(&read, pids[i], &b) == -ENOMEM)
+			fail();
+	assert_int_equal(procinfo_add_cgroup(&read, getpid(), &b), 0);
+	/* taken over and sorted by PID, as list merges its threads' tables */
+	assert_int_equal(procinfo_table_take(&direct, &read), 0);
+	assert_int_equal(read.n, 0);
+	for (size_t i = 1; i < direct.n; i++)
+		assert_true(direct.v[i - 1].pid < direct.v[i].pid);
+	for (size_t i = 0; i < direct.n; i++) {
+		struct proc_info lib = { 0 };
+		char a[4096], c[4096];
+		bool pa, pc;
+
+		if (procinfo_fetch(&direct.v[i].pid, 1, 0, PROCINFO_CGROUP, &lib) < 0 || !lib.pid) {
+			procinfo_free(&lib, 1);
+			continue;      /* gone meanwhile */
+		}
+		pa = cgroup_pick_path(direct.v[i].cgroup, a, sizeof(a));
+		pc = cgroup_pick_path(lib.cgroup, c, sizeof(c));
+		assert_int_equal(pa, pc);
+		if (pa)
+			assert_string_equal(a, c);
+		compared++;
+		procinfo_free(&lib, 1);
+	}
+	assert_true(compared > 0);
+	assert_null(procinfo_lookup(&direct, -1));
+	assert_non_null(procinfo_lookup(&direct, getpid()));
+	procinfo_table_free(&direct);
+	buf_free(&b);
+	free(pids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +282,7 @@ int main(void)
 		cmocka_unit_test(fits_the_budget),
 		cmocka_unit_test(summaries),
 		cmocka_unit_test(cgroups),
+		cmocka_unit_test(cgroups_read_directly_as_libproc2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
