@@ -3,11 +3,12 @@
  *
  * The flow, each step its own function so that options can hook in between:
  *   scan      maps of the given PIDs, or of every process in /proc read by one thread
- *             per CPU; ring headers (header only)
+ *             per CPU; ring headers (header only); there, the ring holders' cgroups too
  *   sharers   for explicit PIDs, the other processes mapping the same rings
  *   details   libproc2: over the whole machine one pass over all processes, on the main
  *             thread while the scan runs; otherwise the ring holders only (or all, when
- *             that reads fewer files): command, user, start time, cgroup
+ *             that reads fewer files): command, user, start time, cgroup (unless the
+ *             scan threads read it)
  *   group     shared rings and their likely owners (ringlist.c)
  *   probe     with --probe, liveness inside each process; a live ring names its owner
  *   rows      one column table (columns.c) drives table, raw and JSON output
