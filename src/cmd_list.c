@@ -330,8 +330,11 @@ static void *scan_work(void *arg)
 		for (size_t k = i; k < i + SCAN_CHUNK && k < pool->npids; k++) {
 			size_t had = w->part.n;
 			int r = scan_pid(&w->part, pool->pids[k]);
-			if (r == 0 && w->want_cgroup && w->part.n > had)
-				r = procinfo_add_cgroup(&w->part.cgroups, pool->pids[k], &w->part.b);
+			/* A cgroup that cannot be read leaves the column empty; the rings are
+			 * listed all the same. */
+			if (r == 0 && w->want_cgroup && w->part.n > had &&
+			    procinfo_add_cgroup(&w->part.cgroups, pool->pids[k], &w->part.b) == -ENOMEM)
+				r = -ENOMEM;
 			if (r == -ENOMEM) {
 				w->err = r;
 				break;
@@ -419,6 +422,7 @@ static int scan_machine(struct scan *s, unsigned want)
 		w[i].pool = &pool;
 	if (npids >= SCAN_PARALLEL_MIN && cpus > 1) {
 		unsigned want_threads = cpus < SCAN_THREADS ? (unsigned)cpus : SCAN_THREADS;
+		/* with libproc2's pass beside them (below), the threads read the cgroups */
 		for (unsigned i = 0; i < SCAN_THREADS; i++)
 			w[i].want_cgroup = (want & PROCINFO_CGROUP) && npids <= REAP_ALL_MAX;
 		while (nthreads < want_threads &&
@@ -426,10 +430,13 @@ static int scan_machine(struct scan *s, unsigned want)
 			nthreads++;
 	}
 	if (nthreads && npids <= REAP_ALL_MAX)
-		s->have_table = procinfo_reap_all(w[0].want_cgroup ? want & ~PROCINFO_CGROUP : want,
-						  &s->table) == 0;
-	else if (nthreads < SCAN_THREADS)
-		scan_work(&w[nthreads]);        /* this thread scans too, or alone */
+		s->have_table = procinfo_reap_all(want & ~PROCINFO_CGROUP, &s->table) == 0;
+	else if (nthreads < SCAN_THREADS) {
+		/* This thread scans too, or alone; the details, cgroups included, are then
+		 * libproc2's, fetched afterwards. */
+		w[nthreads].want_cgroup = false;
+		scan_work(&w[nthreads]);
+	}
 	for (unsigned i = 0; i < SCAN_THREADS; i++) {
 		if (i < nthreads)
 			pthread_join(th[i], NULL);

@@ -199,11 +199,11 @@ bool frozen_alive(struct frozen *f)
 	return !process_dead(f);
 }
 
-/* A ptrace request on a thread we hold in a ptrace-stop failed.  Such a thread stops
- * answering (ESRCH) only when it is being killed, and with every thread held that can only
- * be a SIGKILL, which takes the whole process.  The failure itself is the proof: the process
- * may not show as a zombie for a while yet (its exit_aio waits for in-flight requests).
- * Returns -err. */
+/* A ptrace request on a thread we hold in a ptrace-stop failed, or the thread exited.
+ * Such a thread stops answering (ESRCH) only when it is being killed, and with every
+ * thread held that can only be a SIGKILL, which takes the whole process.  The failure
+ * itself is the proof: /proc may not show a zombie for tens of ms yet (exit_aio waits out
+ * an RCU grace period).  Returns -err. */
 static int held_thread_failed(struct frozen *f, struct frozen_thread *t, int err)
 {
 	if (err == ESRCH) {
@@ -609,18 +609,10 @@ static int step_to_syscall_stop(struct frozen *f, struct frozen_thread *t)
 		return held_thread_failed(f, t, errno);
 	for (;;) {
 		pid_t w = wait_stop(t->tid, &st);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			t->gone = true;
-			f->dead = true;
-			return -ESRCH;
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			t->gone = true;
-			f->dead = true;
-			return -ESRCH;
-		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+			return held_thread_failed(f, t, ESRCH);
 		if (!WIFSTOPPED(st))
 			continue;
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
@@ -703,16 +695,21 @@ int thaw_process(struct frozen *f)
 			continue;
 		if (t->stop == STOP_SYSCALL || memcmp(&t->resume, &t->saved, sizeof(t->resume)) != 0)
 			err = -resume_registers(t);
-		if (err == 0) {
-			/* Signals the injector dequeued while running our calls go back to it;
-			 * they are delivered once it runs again untraced. */
+		if (err != ESRCH) {
+			/* Released even when its registers could not be put back (reported:
+			 * EXIT_BROKEN), rather than left stopped until aioctl exits.  Signals
+			 * the injector dequeued while running our calls go back to it; they are
+			 * delivered once it runs again untraced. */
 			for (unsigned k = 0; k < t->nheld; k++)
 				syscall(SYS_tgkill, f->pid, t->tid, t->held[k]);
 			if (ptrace(PTRACE_DETACH, t->tid, NULL, (void *)(long)sig) == 0) {
 				released = true;
+				if (err)
+					ret = -err;
 				continue;
 			}
-			err = errno;
+			if (!err || errno == ESRCH)
+				err = errno;
 		}
 		if (err != ESRCH) {
 			ret = -err;
